@@ -1,0 +1,18 @@
+#define _GNU_SOURCE
+#include "CMoorSystem.h"
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+int moor_pipe2_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+int moor_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowfd);
+}
+short moor_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }
+int moor_stat(const char *path, struct stat *out) { return stat(path, out); }
+int moor_lstat(const char *path, struct stat *out) { return lstat(path, out); }
+int moor_statvfs(const char *path, struct statvfs *out) { return statvfs(path, out); }
+int moor_flock_exclusive(int fd) { return flock(fd, LOCK_EX); }
+unsigned int moor_major(unsigned long long dev) { return major(dev); }
+unsigned int moor_minor(unsigned long long dev) { return minor(dev); }

@@ -1,0 +1,18 @@
+// The few glibc calls Swift's Glibc module does not import (GNU extensions,
+// or names shared by a struct and a function). Thin wrappers only.
+#ifndef CMOOR_SYSTEM_H
+#define CMOOR_SYSTEM_H
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+int moor_pipe2_cloexec(int fds[2]);
+int moor_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);
+short moor_spawn_setsid_flag(void);
+int moor_stat(const char *path, struct stat *out);
+int moor_lstat(const char *path, struct stat *out);
+int moor_statvfs(const char *path, struct statvfs *out);
+int moor_flock_exclusive(int fd);
+unsigned int moor_major(unsigned long long dev);
+unsigned int moor_minor(unsigned long long dev);
+#endif

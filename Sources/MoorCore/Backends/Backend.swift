@@ -1,0 +1,24 @@
+import Logging
+
+/// What a backend did when it staged a source.
+public struct StageResult: Sendable {
+    public var record: StagingRecord
+    /// True when the backend created the file system or directory just now,
+    /// so the volume root's `uid`/`gid`/`mode` should be applied.
+    public var created: Bool
+}
+
+/// One kind of storage. A backend mounts a source once at a staging path
+/// and undoes that on release; binding into consumers is the core's job.
+public protocol Backend: Sendable {
+    /// The staging mount this definition shares with every other consumer
+    /// of the same source.
+    func stagingKey(for definition: VolumeDefinition) throws -> StagingKey
+
+    /// Mounts the source at `path` (an existing empty directory).
+    func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult
+
+    /// Unmounts `path` and releases what staging acquired (a loop device,
+    /// an iSCSI session). `record` is nil if the record file was lost.
+    func release(at path: String, record: StagingRecord?, deadline: Deadline) throws
+}

@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
+/// Stage once, bind many. The core mounts each backend source once per node
+/// at `<stateDir>/staging/<key>` and bind-mounts it into each consumer (a
+/// pod's volume dir, a Docker volume's mountpoint). The mount table is the
+/// truth for how many consumers a staging mount has; the staging mount is
+/// released with its last consumer. It does not know which front door
+/// called it.
+public struct Core: Sendable {
+    public let state: StateDirectory
+    public let policy: Policy
+    let mounter: any Mounter
+    let runner: any CommandRunning
+    let logger: Logger
+
+    public init(state: StateDirectory, policy: Policy, mounter: any Mounter, runner: any CommandRunning, logger: Logger) {
+        self.state = state
+        self.policy = policy
+        self.mounter = mounter
+        self.runner = runner
+        self.logger = logger
+    }
+
+    func backend(for type: String) throws -> any Backend {
+        switch type {
+        case "disk":
+            return DiskBackend(state: state, policy: policy, runner: runner, mounter: mounter, logger: logger)
+        default:
+            throw MoorError(.backendUnavailable, "\(type): backend not available yet in this version of moor")
+        }
+    }
+
+    /// One consumer's view of a volume.
+    public struct Consumer: Sendable {
+        /// An existing directory: a pod volume dir or a Docker mountpoint.
+        public var target: String
+        /// Bind read-only, whatever the volume allows.
+        public var readOnly: Bool
+        /// Kubernetes fsGroup: the volume root's group becomes this gid
+        /// (with setgid and group rwx) when the consumer writes.
+        public var fsGroup: UInt32?
+
+        public init(target: String, readOnly: Bool = false, fsGroup: UInt32? = nil) {
+            self.target = target
+            self.readOnly = readOnly
+            self.fsGroup = fsGroup
+        }
+    }
+
+    /// Makes the volume available at `consumer.target`: stages the source
+    /// if this is its first consumer, then binds. Idempotent: a target that
+    /// already shows this volume is left as it is.
+    public func publish(_ definition: VolumeDefinition, to consumer: Consumer) throws {
+        try checkTarget(consumer.target)
+        let backend = try backend(for: definition.spec.typeName)
+        let key = try backend.stagingKey(for: definition)
+        let staging = state.stagingPath(key)
+        let deadline = Deadline(definition.common.timeout)
+        try state.prepare()
+        try state.withLock(key.rawValue) {
+            var table = try mounter.mountTable()
+            let stagedEntry = table.mount(at: staging)
+            if let existing = table.mount(at: consumer.target) {
+                if let stagedEntry, existing.device == stagedEntry.device {
+                    logger.debug("already published", metadata: ["target": "\(consumer.target)", "staging": "\(key)"])
+                    return
+                }
+                throw MoorError(.conflict, "\(consumer.target) already has another file system mounted on it")
+            }
+            if stagedEntry == nil {
+                try Sys.mkdirs(staging, mode: 0o700)
+                let result = try backend.stage(definition, at: staging, deadline: deadline)
+                do {
+                    try state.writeAtomically(state.recordPath(key), try result.record.encoded())
+                    if result.created { try applyOwnership(definition.common, root: staging) }
+                } catch {
+                    try? backend.release(at: staging, record: result.record, deadline: Deadline(.seconds(30)))
+                    throw error
+                }
+                logger.info("staged", metadata: ["staging": "\(key)", "backend.type": "\(definition.spec.typeName)"])
+                table = try mounter.mountTable()
+            } else if definition.common.readOnly == false, stagedEntry!.isReadOnly, !consumer.readOnly {
+                throw MoorError(.conflict, "the volume is staged read-only on this node; a read-write consumer must wait until every read-only one is gone")
+            }
+            do {
+                if let gid = consumer.fsGroup, !consumer.readOnly { try applyFSGroup(gid, root: staging) }
+                try mounter.mount(.bind(staging, to: consumer.target, readOnly: consumer.readOnly || definition.common.readOnly))
+            } catch {
+                try? releaseIfUnused(key, backend: backend, deadline: Deadline(.seconds(30)))
+                throw error
+            }
+            logger.info("published", metadata: ["target": "\(consumer.target)", "staging": "\(key)", "readOnly": "\(consumer.readOnly)"])
+        }
+    }
+
+    /// Removes the volume from `target` and releases its staging mount if
+    /// that was the last consumer. Works from the path alone (kubelet's
+    /// `unmount` brings nothing else). Idempotent: a target that is not
+    /// mounted, or does not exist, is already unpublished.
+    public func unpublish(_ target: String) throws {
+        guard PathCheck.isCleanAbsolute(target) else {
+            throw MoorError(.invalidOption, "mount dir must be a clean absolute path")
+        }
+        let table = try mounter.mountTable()
+        guard let entry = table.mount(at: target) else {
+            logger.debug("not mounted, nothing to do", metadata: ["target": "\(target)"])
+            return
+        }
+        guard let key = stagingKey(of: entry, in: table) else {
+            // Not one of ours (or its staging mount is already gone): just unmount.
+            try Unmounter(mounter: mounter).unmountAll(target)
+            return
+        }
+        try state.withLock(key.rawValue) {
+            try Unmounter(mounter: mounter).unmountAll(target)
+            logger.info("unpublished", metadata: ["target": "\(target)", "staging": "\(key)"])
+            try releaseIfUnused(key, backend: nil, deadline: Deadline(.seconds(60)))
+        }
+    }
+
+    /// The staging key whose mount holds the same file system as `entry`.
+    func stagingKey(of entry: MountEntry, in table: MountTable) -> StagingKey? {
+        table.mounts(under: state.stagingRoot)
+            .first { $0.device == entry.device && $0.mountPoint != state.stagingRoot }
+            .flatMap { StagingKey(existing: String($0.mountPoint.dropFirst(state.stagingRoot.count + 1))) }
+    }
+
+    /// Consumers of a staging mount: every other mount of its file system
+    /// outside the staging area. Must be called holding the key's lock.
+    public func consumers(of key: StagingKey, in table: MountTable) -> [MountEntry] {
+        guard let staged = table.mount(at: state.stagingPath(key)) else { return [] }
+        return table.mounts(of: staged.device).filter { !$0.mountPoint.hasPrefix(state.stagingRoot + "/") }
+    }
+
+    /// Releases the staging mount of `key` if nothing consumes it. Holding the key's lock.
+    func releaseIfUnused(_ key: StagingKey, backend known: (any Backend)?, deadline: Deadline) throws {
+        let table = try mounter.mountTable()
+        let path = state.stagingPath(key)
+        guard table.isMountPoint(path) else { return }
+        let remaining = consumers(of: key, in: table)
+        guard remaining.isEmpty else {
+            logger.debug("staging kept", metadata: ["staging": "\(key)", "consumers": "\(remaining.count)"])
+            return
+        }
+        let record = StagingRecord.load(state.recordPath(key))
+        let backend = try known ?? backend(for: record?.type ?? "disk")
+        try backend.release(at: path, record: record, deadline: deadline)
+        try? Sys.unlink(state.recordPath(key))
+        try? Sys.rmdir(path)
+        logger.info("released", metadata: ["staging": "\(key)"])
+    }
+
+    func checkTarget(_ target: String) throws {
+        guard PathCheck.isCleanAbsolute(target) else {
+            throw MoorError(.invalidOption, "mount dir must be a clean absolute path")
+        }
+        guard !target.hasPrefix(state.root + "/staging") else {
+            throw MoorError(.invalidOption, "mount dir must not be inside moor's staging area")
+        }
+        let info: stat
+        do {
+            info = try Sys.lstat(target)
+        } catch {
+            throw MoorError(.notFound, "mount dir \(target) does not exist")
+        }
+        guard Sys.isDirectory(info) else {
+            throw MoorError(.invalidOption, "mount dir \(target) is not a directory")
+        }
+    }
+
+    /// `uid`/`gid`/`mode` of a newly created volume root.
+    func applyOwnership(_ common: CommonOptions, root: String) throws {
+        if common.uid != nil || common.gid != nil { try Sys.chown(root, uid: common.uid, gid: common.gid) }
+        if let mode = common.mode { try Sys.chmod(root, mode: mode) }
+    }
+
+    /// The root-only equivalent of kubelet's fsGroup walk, as with
+    /// fsGroupChangePolicy OnRootMismatch: group, setgid and g+rwx on the
+    /// volume root, never a recursive chown of the whole tree.
+    func applyFSGroup(_ gid: UInt32, root: String) throws {
+        let info = try Sys.stat(root)
+        let wanted = UInt32(info.st_mode & 0o7777) | UInt32(S_ISGID) | 0o070
+        if info.st_gid != gid { try Sys.chown(root, uid: nil, gid: gid) }
+        if UInt32(info.st_mode & 0o7777) != wanted || info.st_gid != gid { try Sys.chmod(root, mode: wanted) }
+    }
+}

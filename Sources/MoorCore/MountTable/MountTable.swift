@@ -1,0 +1,133 @@
+/// One line of `/proc/self/mountinfo` (proc(5)), with the kernel's octal
+/// escapes (`\040` space, `\011` tab, `\012` newline, `\134` backslash) undone.
+public struct MountEntry: Hashable, Sendable {
+    public var id: Int
+    public var parentID: Int
+    public var major: UInt32
+    public var minor: UInt32
+    /// The path inside the file system that is mounted here (`/` for a whole
+    /// file system, `/sub` for a bind of a subdirectory).
+    public var root: String
+    public var mountPoint: String
+    public var options: [String]
+    /// `shared:N`, `master:N`, `propagate_from:N`, `unbindable`.
+    public var optionalFields: [String]
+    public var fsType: String
+    public var source: String
+    public var superOptions: [String]
+    /// The kernel appended ` (deleted)`: the mount point was removed or
+    /// renamed under the mount (seen with stale NFS handles).
+    public var isDeleted: Bool
+
+    public var device: DeviceNumber { DeviceNumber(major: major, minor: minor) }
+    public var isReadOnly: Bool { options.contains("ro") }
+    public var isShared: Bool { optionalFields.contains { $0.hasPrefix("shared:") } }
+}
+
+public struct DeviceNumber: Hashable, Sendable, CustomStringConvertible {
+    public var major: UInt32
+    public var minor: UInt32
+    public init(major: UInt32, minor: UInt32) { self.major = major; self.minor = minor }
+    public var description: String { "\(major):\(minor)" }
+}
+
+/// The mount table of this process's mount namespace: the truth about what
+/// is mounted and how many consumers a staging mount has.
+public struct MountTable: Sendable {
+    public var entries: [MountEntry]
+
+    public init(entries: [MountEntry]) { self.entries = entries }
+
+    /// Parses mountinfo text. Lines that do not have the documented shape are
+    /// skipped (and never echoed, since a source may hold credentials).
+    public init(parsing text: String) {
+        entries = text.split(separator: "\n").compactMap { Self.parseLine($0) }
+    }
+
+    static func parseLine(_ line: Substring) -> MountEntry? {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 10, let separator = fields[6...].firstIndex(of: "-"),
+              fields.count >= separator + 4 else { return nil }
+        let numbers = fields[2].split(separator: ":")
+        guard let id = Int(fields[0]), let parent = Int(fields[1]), numbers.count == 2,
+              let major = UInt32(numbers[0]), let minor = UInt32(numbers[1]) else { return nil }
+        var mountPoint = unescape(fields[4])
+        var deleted = false
+        if mountPoint.hasSuffix(" (deleted)") {
+            mountPoint.removeLast(" (deleted)".count)
+            deleted = true
+        }
+        return MountEntry(
+            id: id, parentID: parent, major: major, minor: minor,
+            root: unescape(fields[3]), mountPoint: mountPoint,
+            options: fields[5].split(separator: ",").map(String.init),
+            optionalFields: fields[6..<separator].map(String.init),
+            fsType: unescape(fields[separator + 1]), source: unescape(fields[separator + 2]),
+            superOptions: splitOptions(unescape(fields[separator + 3])),
+            isDeleted: deleted)
+    }
+
+    /// Undoes the kernel's `\ooo` escapes.
+    static func unescape(_ field: Substring) -> String {
+        guard field.contains("\\") else { return String(field) }
+        var bytes: [UInt8] = []
+        let utf8 = Array(field.utf8)
+        var i = 0
+        while i < utf8.count {
+            if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count,
+               let value = octal(utf8[(i + 1)...].prefix(3)) {
+                bytes.append(value)
+                i += 4
+            } else {
+                bytes.append(utf8[i])
+                i += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func octal(_ digits: ArraySlice<UInt8>) -> UInt8? {
+        guard digits.count == 3 else { return nil }
+        var value: UInt32 = 0
+        for d in digits {
+            guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "7") else { return nil }
+            value = value * 8 + UInt32(d - UInt8(ascii: "0"))
+        }
+        return value <= 0xff ? UInt8(value) : nil
+    }
+
+    /// Splits on commas, except inside double quotes (SELinux `context="a,b"`).
+    static func splitOptions(_ text: String) -> [String] {
+        var result: [String] = [], current = "", quoted = false
+        for c in text {
+            if c == "\"" { quoted.toggle() }
+            if c == "," && !quoted { result.append(current); current = "" } else { current.append(c) }
+        }
+        if !current.isEmpty { result.append(current) }
+        return result
+    }
+
+    /// The topmost mount at exactly `path` (the last one mounted there).
+    public func mount(at path: String) -> MountEntry? {
+        entries.last { $0.mountPoint == path }
+    }
+
+    public func isMountPoint(_ path: String) -> Bool { mount(at: path) != nil }
+
+    /// Every mount of the file system on `device`.
+    public func mounts(of device: DeviceNumber) -> [MountEntry] {
+        entries.filter { $0.device == device }
+    }
+
+    /// Mounts whose mount point is `directory` or below it.
+    public func mounts(under directory: String) -> [MountEntry] {
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        return entries.filter { $0.mountPoint == directory || $0.mountPoint.hasPrefix(prefix) }
+    }
+
+    /// The mount that contains `path`: the longest mount point that prefixes it.
+    public func containing(_ path: String) -> MountEntry? {
+        entries.filter { $0.mountPoint == "/" || path == $0.mountPoint || path.hasPrefix($0.mountPoint + "/") }
+            .max { $0.mountPoint.count < $1.mountPoint.count }
+    }
+}

@@ -1,0 +1,45 @@
+/// An NFS export, mounted once per `server:share` and bind-mounted (or a
+/// `subdir` of it) into consumers. The backend arrives in its own issue.
+public struct NFSSpec: Hashable, Sendable {
+    public static let keys = ["type", "server", "share", "subdir", "createSubdir", "version",
+                              "mountOptions", "readOnly", "uid", "gid", "mode", "timeout"]
+    public static let versions = ["3", "4", "4.0", "4.1", "4.2"]
+
+    public var server: String
+    public var share: String
+    public var subdir: String?
+    public var createSubdir: Bool
+    public var version: String?
+
+    init(_ reader: inout OptionReader) throws(OptionError) {
+        server = try reader.required("server")
+        guard HostName.isValid(server) else {
+            throw reader.error("server", .malformed(expected: "a host name or IP address"))
+        }
+        guard let share = try reader.absolutePath("share") else { throw reader.error("share", .missing) }
+        self.share = share
+        if let subdir = reader.string("subdir") {
+            guard PathCheck.isCleanAbsolute("/" + subdir) else {
+                throw reader.error("subdir", .malformed(expected: "a relative path inside the share, without '..'"))
+            }
+            self.subdir = subdir
+        }
+        createSubdir = try reader.bool("createSubdir")
+        if createSubdir && subdir == nil { throw reader.error("createSubdir", .conflict("it needs 'subdir'")) }
+        version = reader.string("version")
+        if let version, !Self.versions.contains(version) {
+            throw reader.error("version", .malformed(expected: "one of \(Self.versions.joined(separator: ", "))"))
+        }
+    }
+}
+
+/// Host names and addresses as they may appear in `server` and `portal`.
+public enum HostName {
+    public static func isValid(_ host: String) -> Bool {
+        guard !host.isEmpty, host.utf8.count <= 253, !host.hasPrefix("-") else { return false }
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            return host.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        }
+        return host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":") }
+    }
+}

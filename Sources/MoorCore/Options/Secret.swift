@@ -1,0 +1,16 @@
+/// A credential (CHAP secret, ssh key, password). It prints as `<redacted>`
+/// everywhere, including `dump` and string interpolation, so it cannot leak
+/// into logs, errors or Docker's `Status` by accident.
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    private let value: String
+
+    public init(_ value: String) { self.value = value }
+
+    /// The only way to read the value: call it where argv, a node record or a
+    /// root-only credential file is written, and nowhere else.
+    public func withValue<T>(_ body: (String) throws -> T) rethrows -> T { try body(value) }
+
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}

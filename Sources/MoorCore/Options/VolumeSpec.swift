@@ -1,0 +1,59 @@
+/// What a volume is, parsed from the one options vocabulary shared by
+/// FlexVolume `options:` and `docker volume create -o`.
+public enum VolumeSpec: Hashable, Sendable {
+    case disk(DiskSpec)
+    case nfs(NFSSpec)
+    case iscsi(ISCSISpec)
+    case fuse(FUSESpec)
+
+    public static let types = ["disk", "nfs", "iscsi", "fuse"]
+
+    public var typeName: String {
+        switch self {
+        case .disk: "disk"
+        case .nfs: "nfs"
+        case .iscsi: "iscsi"
+        case .fuse: "fuse"
+        }
+    }
+}
+
+/// A parsed volume: its backend spec plus the common options.
+public struct VolumeDefinition: Hashable, Sendable {
+    public var spec: VolumeSpec
+    public var common: CommonOptions
+
+    public init(spec: VolumeSpec, common: CommonOptions) {
+        self.spec = spec
+        self.common = common
+    }
+
+    /// Parses user options. With no `type`, the volume is the embedded
+    /// default: a sparse-file disk. `name` identifies a sparse disk when the
+    /// options carry none (the Docker volume or Kubernetes PV name).
+    public static func parse(_ options: [String: String], secrets: [String: Secret] = [:],
+                             name: String? = nil) throws(OptionError) -> VolumeDefinition {
+        let type = options["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "disk"
+        let keys: [String]
+        switch type {
+        case "disk": keys = DiskSpec.keys
+        case "nfs": keys = NFSSpec.keys
+        case "iscsi": keys = ISCSISpec.keys
+        case "fuse": keys = FUSESpec.keys
+        default:
+            throw OptionError(scope: "volume", key: "type", problem: .malformed(expected: "one of \(VolumeSpec.types.joined(separator: ", "))"))
+        }
+        var reader = OptionReader(scope: type, allowed: keys, values: options, secrets: secrets)
+        _ = reader.string("type")
+        let spec: VolumeSpec
+        switch type {
+        case "nfs": spec = .nfs(try NFSSpec(&reader))
+        case "iscsi": spec = .iscsi(try ISCSISpec(&reader))
+        case "fuse": spec = .fuse(try FUSESpec(&reader))
+        default: spec = .disk(try DiskSpec(&reader, name: name))
+        }
+        let common = try CommonOptions(&reader, defaultTimeout: .seconds(type == "disk" || type == "iscsi" ? 120 : 60))
+        try reader.finish()
+        return VolumeDefinition(spec: spec, common: common)
+    }
+}

@@ -1,0 +1,58 @@
+import FoundationEssentials
+
+/// The node admin's limits on what volume definitions may touch, from
+/// `/etc/moor/policy.json` (or `MOOR_POLICY`). Anyone who may run
+/// `docker volume create` must not be able to format `/dev/sda`.
+///
+///     {"allowedDevices": ["/dev/disk/by-id/nvme-*"], "allowedFuseHelpers": ["sshfs"]}
+///
+/// A missing file means the defaults below. A malformed file, or one with
+/// an unknown key, is an error: never "allow all".
+public struct Policy: Sendable, Equatable {
+    /// Glob patterns (fnmatch, `*` does not cross `/`) for `disk` devices. Default: none.
+    public var allowedDevices: [String] = []
+    /// FUSE helpers that may run. Default: sshfs.
+    public var allowedFuseHelpers: [String] = ["sshfs"]
+    /// Glob patterns for host directories of `bind` volumes. Default: none.
+    public var allowedHostPaths: [String] = []
+
+    public static let defaultPath = "/etc/moor/policy.json"
+    static let keys = ["allowedDevices", "allowedFuseHelpers", "allowedHostPaths"]
+
+    public init() {}
+
+    /// Loads `MOOR_POLICY` or the default path.
+    public static func load(path: String) throws -> Policy {
+        let bytes: [UInt8]
+        do {
+            bytes = try Sys.readFile(path, limit: 1 << 20)
+        } catch where error.errno == .noSuchFileOrDirectory {
+            return Policy()
+        }
+        return try parse(bytes, path: path)
+    }
+
+    public static func parse(_ bytes: [UInt8], path: String) throws -> Policy {
+        let object: [String: [String]]
+        do {
+            object = try JSONDecoder().decode([String: [String]].self, from: Data(bytes))
+        } catch {
+            throw MoorError(.invalidOption, "policy \(path) is not valid: expected a JSON object whose values are arrays of strings (keys: \(keys.joined(separator: ", ")))")
+        }
+        var policy = Policy()
+        for (key, value) in object {
+            switch key {
+            case "allowedDevices": policy.allowedDevices = value
+            case "allowedFuseHelpers": policy.allowedFuseHelpers = value
+            case "allowedHostPaths": policy.allowedHostPaths = value
+            default:
+                throw MoorError(.invalidOption, "policy \(path): unknown key '\(OptionError.printable(key))' (allowed: \(keys.joined(separator: ", ")))")
+            }
+        }
+        return policy
+    }
+
+    public func allowsDevice(_ path: String) -> Bool {
+        allowedDevices.contains { Sys.globMatches($0, path) }
+    }
+}

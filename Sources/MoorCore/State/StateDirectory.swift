@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Moor's own directory on the node (`/var/lib/moor`, or `MOOR_STATE_DIR`).
+/// Everything the core creates lives under it, at paths built from
+/// validated names and keys only:
+///
+///     staging/<key>        one staging mount per backend source
+///     staging/<key>.json   what the kernel cannot tell about it (`StagingRecord`)
+///     disks/<name>.img     sparse-file disks
+///     locks/<key>.lock     flock(2) files, never deleted
+public struct StateDirectory: Sendable {
+    public let root: String
+
+    public static let defaultRoot = "/var/lib/moor"
+
+    public init(root: String) {
+        precondition(PathCheck.isCleanAbsolute(root), "state dir must be a clean absolute path")
+        self.root = root
+    }
+
+    /// `MOOR_STATE_DIR` when set, else `/var/lib/moor`.
+    public static func fromEnvironment() -> StateDirectory {
+        if let value = getenv("MOOR_STATE_DIR").map({ String(cString: $0) }), PathCheck.isCleanAbsolute(value) {
+            return StateDirectory(root: value)
+        }
+        return StateDirectory(root: defaultRoot)
+    }
+
+    public var stagingRoot: String { root + "/staging" }
+    public var disksRoot: String { root + "/disks" }
+    public var locksRoot: String { root + "/locks" }
+
+    public func stagingPath(_ key: StagingKey) -> String { stagingRoot + "/" + key.rawValue }
+    public func recordPath(_ key: StagingKey) -> String { stagingRoot + "/" + key.rawValue + ".json" }
+    public func diskImagePath(_ name: VolumeName) -> String { disksRoot + "/" + name.rawValue + ".img" }
+
+    /// Creates the layout (0700: it holds credentials and whole disks).
+    public func prepare() throws(SystemCallError) {
+        for directory in [stagingRoot, disksRoot, locksRoot] { try Sys.mkdirs(directory, mode: 0o700) }
+    }
+
+    /// Runs `body` holding an exclusive flock on `locks/<name>.lock`. The lock
+    /// serialises separate `moor` processes and `moord` alike, and goes
+    /// away with the process if it dies.
+    public func withLock<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        let path = locksRoot + "/" + name + ".lock"
+        let fd: Int32
+        do {
+            fd = try Sys.open(path, O_RDWR | O_CREAT, mode: 0o600)
+        } catch where error.errno == .noSuchFileOrDirectory {
+            try prepare()
+            fd = try Sys.open(path, O_RDWR | O_CREAT, mode: 0o600)
+        }
+        defer { Sys.close(fd) }
+        try Sys.lockExclusive(fd, path)
+        return try body()
+    }
+
+    /// Writes a file so that a crash leaves either the old or the new
+    /// content: temp file, fsync, rename, fsync of the directory.
+    public func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(SystemCallError) {
+        let directory = String(path[..<path.lastIndex(of: "/")!])
+        let temporary = path + ".tmp.\(Sys.processID)"
+        let fd = try Sys.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        do {
+            try Sys.writeAll(fd, bytes, temporary)
+            try Sys.fsync(fd, temporary)
+            Sys.close(fd)
+        } catch {
+            Sys.close(fd)
+            try? Sys.unlink(temporary)
+            throw error
+        }
+        try Sys.rename(temporary, path)
+        let dirFD = try Sys.open(directory, O_RDONLY | O_DIRECTORY)
+        defer { Sys.close(dirFD) }
+        try Sys.fsync(dirFD, directory)
+    }
+}

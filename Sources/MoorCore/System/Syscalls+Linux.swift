@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CMoorSystem
+import SystemPackage
+
+/// Every raw libc call the core makes goes through this file, so the list
+/// of what Moor asks of the kernel is in one place.
+public enum Sys {
+    /// Retries on EINTR; throws `SystemCallError` for any other failure.
+    @discardableResult
+    static func check<T: BinaryInteger>(_ call: String, _ path: String, _ body: () -> T) throws(SystemCallError) -> T {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            let err = Errno(rawValue: Glibc.errno)
+            if err == .interrupted { continue }
+            throw SystemCallError(call, path, err)
+        }
+    }
+
+    /// mount(2).
+    public static func mount(source: String?, target: String, fsType: String?, flags: UInt, data: String?) throws(SystemCallError) {
+        try check("mount", target) {
+            Glibc.mount(source, target, fsType, flags, data)
+        }
+    }
+
+    /// umount2(2) with `MNT_*` flags.
+    public static func unmount(_ target: String, flags: Int32) throws(SystemCallError) {
+        try check("umount2", target) { Glibc.umount2(target, flags) }
+    }
+
+    public static func statvfs(_ path: String) throws(SystemCallError) -> Glibc.statvfs {
+        var result = Glibc.statvfs()
+        try check("statvfs", path) { moor_statvfs(path, &result) }
+        return result
+    }
+
+    /// lstat(2): does not follow a final symlink.
+    public static func lstat(_ path: String) throws(SystemCallError) -> Glibc.stat {
+        var result = Glibc.stat()
+        try check("lstat", path) { moor_lstat(path, &result) }
+        return result
+    }
+
+    public static func stat(_ path: String) throws(SystemCallError) -> Glibc.stat {
+        var result = Glibc.stat()
+        try check("stat", path) { moor_stat(path, &result) }
+        return result
+    }
+
+    public static func mkdir(_ path: String, mode: mode_t) throws(SystemCallError) {
+        do { try check("mkdir", path) { Glibc.mkdir(path, mode) } } catch where error.errno == .fileExists {}
+    }
+
+    /// Creates every missing directory of an absolute path.
+    public static func mkdirs(_ path: String, mode: mode_t = 0o700) throws(SystemCallError) {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            try mkdir(current, mode: mode)
+        }
+    }
+
+    /// rmdir(2); a missing directory counts as removed. Never recursive.
+    public static func rmdir(_ path: String) throws(SystemCallError) {
+        do { try check("rmdir", path) { Glibc.rmdir(path) } } catch where error.errno == .noSuchFileOrDirectory {}
+    }
+
+    public static func unlink(_ path: String) throws(SystemCallError) {
+        do { try check("unlink", path) { Glibc.unlink(path) } } catch where error.errno == .noSuchFileOrDirectory {}
+    }
+
+    public static func rename(_ from: String, _ to: String) throws(SystemCallError) {
+        try check("rename", to) { Glibc.rename(from, to) }
+    }
+
+    public static func chown(_ path: String, uid: UInt32?, gid: UInt32?) throws(SystemCallError) {
+        try check("chown", path) { Glibc.lchown(path, uid ?? UInt32.max, gid ?? UInt32.max) }
+    }
+
+    public static func chmod(_ path: String, mode: UInt32) throws(SystemCallError) {
+        try check("chmod", path) { Glibc.chmod(path, mode_t(mode)) }
+    }
+
+    /// open(2), always with O_CLOEXEC so no helper inherits the descriptor.
+    public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws(SystemCallError) -> Int32 {
+        try check("open", path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    public static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    public static func fsync(_ fd: Int32, _ path: String) throws(SystemCallError) {
+        try check("fsync", path) { Glibc.fsync(fd) }
+    }
+
+    public static func ftruncate(_ fd: Int32, _ size: UInt64, _ path: String) throws(SystemCallError) {
+        try check("ftruncate", path) { Glibc.ftruncate(fd, off_t(size)) }
+    }
+
+    /// flock(2) LOCK_EX, waiting.
+    public static func lockExclusive(_ fd: Int32, _ path: String) throws(SystemCallError) {
+        try check("flock", path) { moor_flock_exclusive(fd) }
+    }
+
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(SystemCallError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw SystemCallError("write", path, Errno(rawValue: Glibc.errno))
+            }
+            offset += written
+        }
+    }
+
+    /// Reads a whole file (mountinfo, sysfs attributes, state records).
+    public static func readFile(_ path: String, limit: Int = 16 << 20) throws(SystemCallError) -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while result.count < limit {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if count < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw SystemCallError("read", path, Errno(rawValue: Glibc.errno))
+            }
+            if count == 0 { break }
+            result.append(contentsOf: chunk[0..<count])
+        }
+        return result
+    }
+
+    public static func readText(_ path: String) throws(SystemCallError) -> String {
+        String(decoding: try readFile(path), as: UTF8.self)
+    }
+
+    /// realpath(3): resolves symlinks.
+    public static func realpath(_ path: String) throws(SystemCallError) -> String {
+        guard let resolved = Glibc.realpath(path, nil) else {
+            throw SystemCallError("realpath", path, Errno(rawValue: Glibc.errno))
+        }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    public static func isBlockDevice(_ st: Glibc.stat) -> Bool { (st.st_mode & S_IFMT) == S_IFBLK }
+    public static func isDirectory(_ st: Glibc.stat) -> Bool { (st.st_mode & S_IFMT) == S_IFDIR }
+
+    public static func deviceNumber(_ st: Glibc.stat) -> DeviceNumber {
+        DeviceNumber(major: moor_major(UInt64(st.st_rdev)), minor: moor_minor(UInt64(st.st_rdev)))
+    }
+
+    /// fnmatch(3) with FNM_PATHNAME: `*` does not cross `/`.
+    public static func globMatches(_ pattern: String, _ path: String) -> Bool {
+        fnmatch(pattern, path, FNM_PATHNAME) == 0
+    }
+
+    public static var processID: Int32 { getpid() }
+}
+
+extension Sys {
+    /// Names in a directory, without `.` and `..`.
+    public static func listDirectory(_ path: String) throws(SystemCallError) -> [String] {
+        guard let dir = opendir(path) else { throw SystemCallError("opendir", path, Errno(rawValue: Glibc.errno)) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
