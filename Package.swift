@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "MoorFlexVolumeTests", dependencies: ["MoorFlexVolume", "MoorTestSupport"]),
         .testTarget(
             name: "MoorIntegrationTests",
-            dependencies: ["MoorCore", "MoorFlexVolume", "MoorTestSupport", "moor"]
+            dependencies: ["MoorCore", "MoorFlexVolume", "MoorTestSupport"]
         ),
     ]
 )

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Loop devices for sparse-file disks. Which file backs which device is read
 /// from sysfs (`/sys/block/loopN/loop/backing_file`), not from losetup's text.
 public struct LoopDevices: Sendable {
@@ -24,7 +28,10 @@ public struct LoopDevices: Sendable {
     /// Binds `file` to a loop device, reusing one already bound to it.
     public func attach(_ file: String, deadline: Deadline) throws -> String {
         if let existing = Self.devices(backedBy: file).first { return existing }
-        let result = try runner.run(Command("losetup", ["--find", "--show", "--nooverlap", "--", file],
+        // No --nooverlap: it opens every loop device on the node to compare,
+        // which turns other volumes' concurrent detaches into deferred ones.
+        // The caller holds the volume's lock, so nobody else binds `file` now.
+        let result = try runner.run(Command("losetup", ["--find", "--show", "--", file],
                                             timeout: deadline.remaining(for: "losetup")))
         try result.check("losetup")
         let device = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
@@ -35,9 +42,16 @@ public struct LoopDevices: Sendable {
     }
 
     /// Detaches `device`; a device that is already free counts as detached.
+    /// If another process has the device open at that moment (a probe), the
+    /// kernel only marks it for autoclear, so wait briefly for it to go.
     public func detach(_ device: String, deadline: Deadline) throws {
-        guard Self.backingFile(of: device) != nil else { return }
+        guard let backing = Self.backingFile(of: device) else { return }
         let result = try runner.run(Command("losetup", ["--detach", device], timeout: deadline.remaining(for: "losetup")))
         if !result.succeeded && Self.backingFile(of: device) != nil { try result.check("losetup --detach") }
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(2)
+        while Self.backingFile(of: device) == backing, clock.now < end {
+            usleep(10_000)
+        }
     }
 }

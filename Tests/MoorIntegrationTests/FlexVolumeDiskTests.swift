@@ -1,0 +1,155 @@
+import Foundation
+import MoorCore
+import MoorTestSupport
+import Testing
+
+/// The `moor` binary driven exactly as kubelet drives it, on real loop
+/// devices, real mkfs and real mounts.
+@Suite(.enabled(if: Node.canMountLoopDevices), .timeLimit(.minutes(5)))
+struct FlexVolumeDiskTests {
+    func sparse(_ pv: String, size: String = "32M", readWrite: String = "rw", extra: [String: String] = [:]) -> [String: String] {
+        var options = Kubelet.podOptions(pv: pv, readWrite: readWrite)
+        options["size"] = size
+        options.merge(extra) { $1 }
+        return options
+    }
+
+    @Test func dataWrittenInOnePodIsThereAfterRemountInAnother() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a"), b = try root.podDir("b")
+
+        #expect(try kubelet.mount(a, sparse("pv-data")).status == "Success")
+        try "hello from a\n".write(toFile: a + "/file", atomically: false, encoding: .utf8)
+        #expect(try kubelet.unmount(a).status == "Success")
+        #expect(try root.stagingMounts().isEmpty, "the last consumer's unmount releases the staging mount")
+        #expect(Loop.devices(under: root.path).isEmpty, "and detaches the loop device")
+        #expect(!FileManager.default.fileExists(atPath: a + "/file"))
+
+        #expect(try kubelet.mount(b, sparse("pv-data")).status == "Success")
+        #expect(try String(contentsOfFile: b + "/file", encoding: .utf8) == "hello from a\n")
+        #expect(try kubelet.unmount(b).status == "Success")
+    }
+
+    @Test func twoPodsShareOneStagingMountUntilTheSecondUnmount() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a"), b = try root.podDir("b")
+
+        #expect(try kubelet.mount(a, sparse("pv-shared")).status == "Success")
+        #expect(try kubelet.mount(b, sparse("pv-shared")).status == "Success")
+        let table = try root.mountTable()
+        let staging = try root.stagingMounts()
+        #expect(staging.count == 1)
+        let device = try #require(staging.first).device
+        #expect(table.mount(at: a)?.device == device)
+        #expect(table.mount(at: b)?.device == device)
+        #expect(table.mounts(of: device).count == 3, "one staging mount and two binds")
+
+        try "x".write(toFile: a + "/through-a", atomically: false, encoding: .utf8)
+        #expect(FileManager.default.fileExists(atPath: b + "/through-a"))
+
+        #expect(try kubelet.unmount(a).status == "Success")
+        #expect(try root.stagingMounts().count == 1, "b still uses it")
+        #expect(try root.mountTable().isMountPoint(b))
+        #expect(try kubelet.unmount(b).status == "Success")
+        #expect(try root.stagingMounts().isEmpty)
+        #expect(Loop.devices(under: root.path).isEmpty)
+    }
+
+    @Test func readOnlyConsumerGetsEROFSWhileTheOtherStillWrites() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let writer = try root.podDir("writer"), reader = try root.podDir("reader")
+
+        #expect(try kubelet.mount(writer, sparse("pv-ro")).status == "Success")
+        #expect(try kubelet.mount(reader, sparse("pv-ro", readWrite: "ro")).status == "Success")
+
+        #expect(open(reader + "/nope", O_CREAT | O_WRONLY, 0o644) == -1)
+        #expect(errno == EROFS)
+        try "still writable".write(toFile: writer + "/yes", atomically: false, encoding: .utf8)
+        #expect(try String(contentsOfFile: reader + "/yes", encoding: .utf8) == "still writable")
+        #expect(try root.mountTable().mount(at: reader)?.isReadOnly == true)
+        #expect(try root.mountTable().mount(at: writer)?.isReadOnly == false)
+    }
+
+    @Test func readOnlyOptionMakesEveryConsumerReadOnly() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        // A blank disk cannot be used read-only: there is nothing to mount.
+        let blank = try kubelet.mount(a, sparse("pv-blank-ro", extra: ["readOnly": "true"]))
+        #expect(blank.status == "Failure")
+        #expect(blank.message.contains("blank"))
+        #expect(try root.stagingMounts().isEmpty)
+        #expect(Loop.devices(under: root.path).isEmpty, "a failed stage leaves no loop device")
+
+        #expect(try kubelet.mount(a, sparse("pv-ro2")).status == "Success")
+        #expect(try kubelet.unmount(a).status == "Success")
+        #expect(try kubelet.mount(a, sparse("pv-ro2", extra: ["readOnly": "true"])).status == "Success")
+        #expect(open(a + "/nope", O_CREAT | O_WRONLY, 0o644) == -1)
+        #expect(errno == EROFS)
+    }
+
+    @Test func mountAndUnmountAreIdempotent() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        #expect(try kubelet.mount(a, sparse("pv-idem")).status == "Success")
+        #expect(try kubelet.mount(a, sparse("pv-idem")).status == "Success")
+        #expect(try root.mountTable().entries.filter { $0.mountPoint == a }.count == 1)
+        #expect(try kubelet.unmount(a).status == "Success")
+        #expect(try kubelet.unmount(a).status == "Success")
+        #expect(try kubelet.unmount(root.path + "/never-existed").status == "Success")
+    }
+
+    @Test func freshVolumeRootGetsUidGidModeAndFsGroup() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a"), b = try root.podDir("b")
+        #expect(try kubelet.mount(a, sparse("pv-owner", extra: ["uid": "1000", "gid": "1001", "mode": "0750"])).status == "Success")
+        var info = stat()
+        #expect(stat(a, &info) == 0)
+        #expect(info.st_uid == 1000 && info.st_gid == 1001)
+        #expect(info.st_mode & 0o7777 == 0o750)
+        #expect(!FileManager.default.fileExists(atPath: a + "/lost+found"), "a fresh root is empty, as databases require")
+
+        var withGroup = sparse("pv-owner", extra: ["uid": "1000", "gid": "1001", "mode": "0750"])
+        withGroup["kubernetes.io/mounterArgs.FsGroup"] = "2000"
+        #expect(try kubelet.mount(b, withGroup).status == "Success")
+        #expect(stat(b, &info) == 0)
+        #expect(info.st_gid == 2000)
+        #expect(info.st_mode & 0o7777 == 0o2770, "setgid and group rwx, like fsGroupChangePolicy OnRootMismatch")
+    }
+
+    @Test func inlineVolumeIsNamedByTheNameOption() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        var options = Kubelet.podOptions(pv: "data")
+        options["name"] = "team-a-data"
+        options["size"] = "16M"
+        #expect(try kubelet.mount(a, options).status == "Success")
+        #expect(FileManager.default.fileExists(atPath: root.stateDir + "/disks/team-a-data.img"))
+        #expect(!FileManager.default.fileExists(atPath: root.stateDir + "/disks/data.img"))
+    }
+
+    @Test func sizeIsEnforcedByTheSparseDisk() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        #expect(try kubelet.mount(a, sparse("pv-small", size: "16M")).status == "Success")
+        let handle = try #require(FileHandle(forWritingAtPath: a + "/fill") ?? {
+            FileManager.default.createFile(atPath: a + "/fill", contents: nil)
+            return FileHandle(forWritingAtPath: a + "/fill")
+        }())
+        let chunk = Data(repeating: 0x5a, count: 1 << 20)
+        #expect(throws: (any Error).self) {
+            for _ in 0..<64 { try handle.write(contentsOf: chunk) }
+            try handle.synchronize()
+        }
+        try? handle.close()
+        let image = try FileManager.default.attributesOfItem(atPath: root.stateDir + "/disks/pv-small.img")
+        #expect((image[.size] as? Int) == 16 << 20)
+    }
+}

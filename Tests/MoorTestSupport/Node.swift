@@ -1,0 +1,15 @@
+import Foundation
+
+/// What this machine offers the integration tests. In CI (`CI=true`) the
+/// integration suites are never gated: a missing prerequisite must fail
+/// the run, because a skipped suite proves nothing.
+public enum Node {
+    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    public static var isRoot: Bool { getuid() == 0 }
+
+    /// Root, loop devices and mkfs.ext4; always true in CI so the tests run and fail loudly.
+    public static var canMountLoopDevices: Bool {
+        isCI || (isRoot && FileManager.default.fileExists(atPath: "/dev/loop-control")
+            && FileManager.default.isExecutableFile(atPath: "/sbin/mkfs.ext4"))
+    }
+}
