@@ -19,11 +19,14 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "moor", targets: ["moor"]),
+        .executable(name: "moord", targets: ["moord"]),
         .library(name: "MoorCore", targets: ["MoorCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(name: "CMoorSystem"),
@@ -41,9 +44,26 @@ let package = Package(
             dependencies: ["MoorCore", "MoorFlexVolume"],
             linkerSettings: fullyStatic
         ),
+        .target(
+            name: "MoorDocker",
+            dependencies: [
+                "MoorCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "moord",
+            dependencies: [
+                "MoorCore", "MoorDocker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(name: "MoorTestSupport", dependencies: ["MoorCore"], path: "Tests/MoorTestSupport"),
         .testTarget(name: "MoorCoreTests", dependencies: ["MoorCore", "MoorTestSupport"]),
         .testTarget(name: "MoorFlexVolumeTests", dependencies: ["MoorFlexVolume", "MoorTestSupport"]),
+        .testTarget(name: "MoorDockerTests", dependencies: ["MoorDocker", "MoorTestSupport"]),
         .testTarget(
             name: "MoorIntegrationTests",
             dependencies: ["MoorCore", "MoorFlexVolume", "MoorTestSupport"]

@@ -24,6 +24,29 @@ public struct Core: Sendable {
         self.logger = logger
     }
 
+    /// Whether this build can stage volumes of `type`.
+    public func supports(_ type: String) -> Bool { (try? backend(for: type)) != nil }
+
+    /// Whether the staging mount of `definition` exists, i.e. some consumer
+    /// (a pod, a container) on this node uses the volume now.
+    public func isStaged(_ definition: VolumeDefinition) throws -> Bool {
+        let key = try backend(for: definition.spec.typeName).stagingKey(for: definition)
+        return try mounter.mountTable().isMountPoint(state.stagingPath(key))
+    }
+
+    /// Deletes what a volume owns on this node: the image of a sparse-file
+    /// disk. Refused while the volume is staged. A device disk is never touched.
+    public func destroy(_ definition: VolumeDefinition) throws {
+        guard case .disk(let disk) = definition.spec, case .sparseFile = disk.backing, let name = disk.name else { return }
+        let key = try backend(for: "disk").stagingKey(for: definition)
+        try state.withLock(key.rawValue) {
+            guard try !mounter.mountTable().isMountPoint(state.stagingPath(key)) else {
+                throw MoorError(.busy, "disk '\(name)' is in use on this node (by a pod or another volume of the same name)")
+            }
+            try Sys.unlink(state.diskImagePath(name))
+        }
+    }
+
     func backend(for type: String) throws -> any Backend {
         switch type {
         case "disk":

@@ -1,0 +1,233 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Synchronization
+
+/// Named volumes with reference-counted consumers, for a front door that
+/// keeps volumes by name (Docker). Definitions and Mount-ID multisets are
+/// persisted under `<stateDir>/volumes/`; whether a volume is mounted is
+/// always read from the mount table. A volume's mountpoint is
+/// `<mountRoot>/<name>`, which the core publishes on the first reference
+/// and unpublishes with the last.
+///
+/// Mutations of one name are serialised with a flock (so a second moord,
+/// or a crash, cannot interleave); reads (`get`, `list`, `path`) come from
+/// memory and never touch a backend.
+public final class VolumeService: Sendable {
+    public let core: Core
+    public let mountRoot: String
+    let logger: Logger
+    private let records = Mutex<[String: VolumeRecord]>([:])
+
+    public init(core: Core, mountRoot: String? = nil, logger: Logger) {
+        self.core = core
+        self.mountRoot = mountRoot ?? core.state.root + "/mounts"
+        self.logger = logger
+    }
+
+    var recordsRoot: String { core.state.root + "/volumes" }
+    func recordPath(_ name: VolumeName) -> String { recordsRoot + "/" + name.rawValue + ".json" }
+    public func mountpoint(_ name: VolumeName) -> String { mountRoot + "/" + name.rawValue }
+
+    /// A volume as `get`/`list` report it.
+    public struct Snapshot: Sendable {
+        public var record: VolumeRecord
+        public var mountpoint: String
+        public var isMounted: Bool
+        public var type: String
+    }
+
+    // MARK: start-up
+
+    /// Loads every definition and reconciles it with the mount table:
+    /// references to a volume that is not mounted are stale (its containers
+    /// cannot be using it) and are dropped; a mount nobody references is
+    /// released. Returns what it found, for the log.
+    @discardableResult
+    public func load() throws -> (volumes: Int, staleReferences: Int, releasedMounts: Int) {
+        try Sys.mkdirs(recordsRoot, mode: 0o700)
+        try Sys.mkdirs(mountRoot, mode: 0o755)
+        var loaded: [String: VolumeRecord] = [:]
+        var stale = 0, released = 0
+        let table = try core.mounter.mountTable()
+        for file in try Sys.listDirectory(recordsRoot) where file.hasSuffix(".json") {
+            guard let name = VolumeName(String(file.dropLast(5))) else { continue }
+            guard var record = try? VolumeRecord.decode(Sys.readFile(recordPath(name), limit: 1 << 20)) else {
+                logger.warning("unreadable volume record kept aside", metadata: ["volume.name": "\(name)"])
+                continue
+            }
+            let mounted = table.isMountPoint(mountpoint(name))
+            if !mounted && record.references > 0 {
+                stale += record.references
+                record.mountIDs = [:]
+                try save(record)
+            } else if mounted && record.references == 0 {
+                try withVolumeLock(name) { try core.unpublish(mountpoint(name)) }
+                released += 1
+            }
+            loaded[record.name] = record
+        }
+        records.withLock { $0 = loaded }
+        return (loaded.count, stale, released)
+    }
+
+    // MARK: reads (memory only)
+
+    public func get(_ name: String) -> Snapshot? {
+        guard let name = VolumeName(name), let record = records.withLock({ $0[name.rawValue] }) else { return nil }
+        return snapshot(record)
+    }
+
+    public func list() -> [Snapshot] {
+        records.withLock { Array($0.values) }.sorted { $0.name < $1.name }.map(snapshot)
+    }
+
+    /// A version that changes whenever any volume changes, so a front door
+    /// can cache encoded `list` answers.
+    public var generation: UInt64 { generationCounter.load(ordering: .acquiring) }
+    private let generationCounter = Atomic<UInt64>(0)
+
+    func snapshot(_ record: VolumeRecord) -> Snapshot {
+        let name = VolumeName(record.name)!
+        return Snapshot(record: record, mountpoint: mountpoint(name), isMounted: record.references > 0,
+                        type: record.options["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "disk")
+    }
+
+    // MARK: mutations
+
+    /// Defines a volume. Identical options for an existing name are fine
+    /// (Compose and Swarm create again on every run); different ones are a conflict.
+    public func create(_ nameText: String, options given: [String: String]) throws {
+        let name = try validName(nameText)
+        let options = try LocalDriverOptions.translate(given)
+        let definition = try VolumeDefinition.parse(options, name: name.rawValue)
+        guard core.supports(definition.spec.typeName) else {
+            throw MoorError(.backendUnavailable, "\(definition.spec.typeName): backend not available yet in this version of moor")
+        }
+        try withVolumeLock(name) {
+            if let existing = records.withLock({ $0[name.rawValue] }) {
+                let existingDefinition = try? VolumeDefinition.parse(existing.options, name: name.rawValue)
+                guard existingDefinition == definition else {
+                    throw MoorError(.conflict, "volume '\(name)' already exists with different options; remove it first or use the same options")
+                }
+                return
+            }
+            let record = VolumeRecord(name: name.rawValue, options: options, createdAt: rfc3339Now())
+            try save(record)
+            logger.info("volume created", metadata: ["volume.name": "\(name)", "backend.type": "\(definition.spec.typeName)"])
+        }
+    }
+
+    /// Forgets a volume and deletes what it owns (a sparse disk's image).
+    /// Refused while any consumer holds it; unknown names are already removed.
+    public func remove(_ nameText: String) throws {
+        let name = try validName(nameText)
+        try withVolumeLock(name) {
+            guard let record = records.withLock({ $0[name.rawValue] }) else { return }
+            let mounted = try core.mounter.mountTable().isMountPoint(mountpoint(name))
+            guard record.references == 0, !mounted else {
+                throw MoorError(.busy, "volume '\(name)' is in use by \(max(record.references, 1)) mount(s); stop the containers using it first")
+            }
+            if let definition = try? VolumeDefinition.parse(record.options, name: name.rawValue) {
+                try core.destroy(definition)
+            }
+            try Sys.unlink(recordPath(name))
+            try? Sys.rmdir(mountpoint(name))
+            records.withLock { _ = $0.removeValue(forKey: name.rawValue) }
+            bump()
+            logger.info("volume removed", metadata: ["volume.name": "\(name)"])
+        }
+    }
+
+    /// Adds a reference for `id` and returns the mountpoint. The volume is
+    /// published on its first reference, or whenever the mount table shows
+    /// it is not mounted. A failed mount leaves no reference and no mount.
+    public func mount(_ nameText: String, id: String) throws -> String {
+        let name = try validName(nameText)
+        return try withVolumeLock(name) {
+            guard var record = records.withLock({ $0[name.rawValue] }) else {
+                throw MoorError(.notFound, "no such volume: \(name)")
+            }
+            let before = record
+            let target = mountpoint(name)
+            record.mountIDs[id, default: 0] += 1
+            // Persist first: a crash after the mount then leaves a reference
+            // that `load()` reconciles, never an unrecorded mount.
+            try save(record)
+            do {
+                if try !core.mounter.mountTable().isMountPoint(target) {
+                    let definition = try VolumeDefinition.parse(record.options, name: name.rawValue)
+                    try Sys.mkdirs(target, mode: 0o755)
+                    try core.publish(definition, to: .init(target: target))
+                }
+            } catch {
+                try? save(before)
+                throw error
+            }
+            logger.info("volume mounted", metadata: ["volume.name": "\(name)", "mount.id": "\(id)", "refs": "\(record.references)"])
+            return target
+        }
+    }
+
+    /// Drops one reference of `id`; the last reference unpublishes the
+    /// volume. An ID moord never counted (Docker restarted, moord's state
+    /// was reconciled) changes nothing.
+    public func unmount(_ nameText: String, id: String) throws {
+        let name = try validName(nameText)
+        try withVolumeLock(name) {
+            guard var record = records.withLock({ $0[name.rawValue] }) else {
+                throw MoorError(.notFound, "no such volume: \(name)")
+            }
+            if let count = record.mountIDs[id] {
+                record.mountIDs[id] = count > 1 ? count - 1 : nil
+            } else {
+                logger.info("unmount of an unknown mount id ignored", metadata: ["volume.name": "\(name)", "mount.id": "\(id)"])
+            }
+            if record.references == 0 { try core.unpublish(mountpoint(name)) }
+            try save(record)
+            logger.info("volume unmounted", metadata: ["volume.name": "\(name)", "mount.id": "\(id)", "refs": "\(record.references)"])
+        }
+    }
+
+    /// Releases every referenced volume that is not in `inUse` (the names
+    /// running containers use, as the admin's reconcile asks dockerd):
+    /// Unmounts that dockerd never sent. Returns the names released.
+    public func reconcile(inUse: Set<String>) throws -> [String] {
+        var released: [String] = []
+        for snapshot in list() where snapshot.record.references > 0 && !inUse.contains(snapshot.record.name) {
+            let name = VolumeName(snapshot.record.name)!
+            try withVolumeLock(name) {
+                guard var record = records.withLock({ $0[name.rawValue] }), record.references > 0 else { return }
+                record.mountIDs = [:]
+                try core.unpublish(mountpoint(name))
+                try save(record)
+                released.append(name.rawValue)
+            }
+        }
+        if !released.isEmpty { logger.info("leaked references released", metadata: ["volumes": "\(released)"]) }
+        return released
+    }
+
+    // MARK: helpers
+
+    func validName(_ text: String) throws -> VolumeName {
+        guard let name = VolumeName(text) else {
+            throw MoorError(.invalidOption, "invalid volume name '\(OptionError.printable(text))': use \(VolumeName.rule)")
+        }
+        return name
+    }
+
+    func withVolumeLock<T>(_ name: VolumeName, _ body: () throws -> T) throws -> T {
+        try core.state.withLock("volume-" + name.rawValue, body)
+    }
+
+    func save(_ record: VolumeRecord) throws {
+        try Sys.mkdirs(recordsRoot, mode: 0o700)
+        try core.state.writeAtomically(recordPath(VolumeName(record.name)!), record.encoded())
+        records.withLock { $0[record.name] = record }
+        bump()
+    }
+
+    private func bump() { generationCounter.add(1, ordering: .releasing) }
+}

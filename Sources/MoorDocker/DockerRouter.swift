@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+import MoorCore
+import NIOConcurrencyHelpers
+
+/// Maps plugin-protocol calls onto the core's `VolumeService`. Reads (Get,
+/// List, Path, Capabilities, Activate) answer from memory at once; writes
+/// (Create, Remove, Mount, Unmount) block on backend I/O and are run by
+/// the server off the event loop, one at a time per volume name.
+public struct DockerRouter: Sendable {
+    public let volumes: VolumeService
+    private let listCache = NIOLockedValueBox<(generation: UInt64, body: String)?>(nil)
+
+    public init(volumes: VolumeService) { self.volumes = volumes }
+
+    public enum Route: Sendable {
+        case immediate(DockerReply)
+        /// Blocking work for one volume name.
+        case serialised(name: String, work: @Sendable () -> DockerReply)
+    }
+
+    public func route(_ path: String, body: [UInt8]) -> Route {
+        switch path {
+        case "/Plugin.Activate":
+            return .immediate(DockerReply(body: #"{"Implements":["VolumeDriver"]}"#))
+        case "/VolumeDriver.Capabilities":
+            return .immediate(DockerReply(body: #"{"Capabilities":{"Scope":"local"}}"#))
+        case "/VolumeDriver.List":
+            return .immediate(list())
+        case "/VolumeDriver.Get":
+            return decode(DockerWire.Name.self, body) { .immediate(get($0.Name)) }
+        case "/VolumeDriver.Path":
+            return decode(DockerWire.Name.self, body) { request in
+                guard let snapshot = volumes.get(request.Name) else { return .immediate(.error("no such volume: \(printable(request.Name))")) }
+                return .immediate(DockerReply(body: #"{"Mountpoint":"# + JSONText.string(snapshot.isMounted ? snapshot.mountpoint : "") + #","Err":""}"#))
+            }
+        case "/VolumeDriver.Create":
+            return decode(DockerWire.Create.self, body) { request in
+                .serialised(name: request.Name) { perform { try volumes.create(request.Name, options: request.Opts ?? [:]) } }
+            }
+        case "/VolumeDriver.Remove":
+            return decode(DockerWire.Name.self, body) { request in
+                .serialised(name: request.Name) { perform { try volumes.remove(request.Name) } }
+            }
+        case "/VolumeDriver.Mount":
+            return decode(DockerWire.Mount.self, body) { request in
+                .serialised(name: request.Name) {
+                    do {
+                        let path = try volumes.mount(request.Name, id: request.ID)
+                        return DockerReply(body: #"{"Mountpoint":"# + JSONText.string(path) + #","Err":""}"#)
+                    } catch {
+                        return .error(MoorError.from(error).message)
+                    }
+                }
+            }
+        case "/VolumeDriver.Unmount":
+            return decode(DockerWire.Mount.self, body) { request in
+                .serialised(name: request.Name) { perform { try volumes.unmount(request.Name, id: request.ID) } }
+            }
+        default:
+            return .immediate(.error("unknown endpoint \(printable(path)): moor implements /Plugin.Activate and /VolumeDriver.*", status: 404))
+        }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8], _ then: (T) -> Route) -> Route {
+        guard let request = try? JSONDecoder().decode(T.self, from: Data(body)) else {
+            let what = body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) ? "an empty body" : "a malformed JSON body"
+            return .immediate(.error("\(what): expected \(Self.shape(of: type))", status: 400))
+        }
+        return then(request)
+    }
+
+    static func shape<T>(of type: T.Type) -> String {
+        switch type {
+        case is DockerWire.Create.Type: return #"{"Name":..., "Opts":{...}}"#
+        case is DockerWire.Mount.Type: return #"{"Name":..., "ID":...}"#
+        default: return #"{"Name":...}"#
+        }
+    }
+
+    private func perform(_ body: () throws -> Void) -> DockerReply {
+        do {
+            try body()
+            return .empty
+        } catch {
+            return .error(MoorError.from(error).message)
+        }
+    }
+
+    private func printable(_ text: String) -> String { OptionError.printable(text) }
+
+    // MARK: reads
+
+    func list() -> DockerReply {
+        let generation = volumes.generation
+        if let cached = listCache.withLockedValue({ $0 }), cached.generation == generation {
+            return DockerReply(body: cached.body)
+        }
+        let entries = volumes.list().map { snapshot in
+            JSONText.object([("Name", JSONText.string(snapshot.record.name)), ("Mountpoint", JSONText.string(snapshot.mountpoint)),
+                             ("CreatedAt", JSONText.string(snapshot.record.createdAt))])
+        }
+        let body = #"{"Volumes":["# + entries.joined(separator: ",") + #"],"Err":""}"#
+        listCache.withLockedValue { $0 = (generation, body) }
+        return DockerReply(body: body)
+    }
+
+    /// Never an error for a volume that exists: dockerd forgets a volume
+    /// whose Get fails. Health and capacity go in Status.
+    func get(_ name: String) -> DockerReply {
+        guard let snapshot = volumes.get(name) else { return .error("no such volume: \(printable(name))") }
+        var status: [(String, String)] = [
+            ("backend", JSONText.string(snapshot.type)),
+            ("mounted", snapshot.isMounted ? "true" : "false"),
+            ("refs", String(snapshot.record.references)),
+        ]
+        if let size = snapshot.record.options["size"] { status.append(("size", JSONText.string(size))) }
+        if let device = snapshot.record.options["device"] { status.append(("device", JSONText.string(device))) }
+        // statvfs of a local disk's mount is cheap and cannot hang; network
+        // backends will report a cached capacity instead.
+        if snapshot.isMounted, snapshot.type == "disk", let info = try? Sys.statvfs(snapshot.mountpoint) {
+            let block = UInt64(info.f_frsize)
+            status.append(("capacityBytes", String(UInt64(info.f_blocks) * block)))
+            status.append(("availableBytes", String(UInt64(info.f_bavail) * block)))
+        }
+        let volume = JSONText.object([
+            ("Name", JSONText.string(snapshot.record.name)),
+            ("Mountpoint", JSONText.string(snapshot.mountpoint)),
+            ("CreatedAt", JSONText.string(snapshot.record.createdAt)),
+            ("Status", JSONText.object(status)),
+        ])
+        return DockerReply(body: #"{"Volume":"# + volume + #","Err":""}"#)
+    }
+}

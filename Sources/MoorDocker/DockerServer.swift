@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import MoorCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// moord's HTTP/1.1 server on a unix socket (`/run/docker/plugins/<name>.sock`).
+public final class DockerServer: Sendable {
+    public let socketPath: String
+    let router: DockerRouter
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let pool: NIOThreadPool
+
+    public init(socketPath: String, volumes: VolumeService, logger: Logger, eventLoops: Int = 1, threads: Int = 8) {
+        self.socketPath = socketPath
+        router = DockerRouter(volumes: volumes)
+        self.logger = logger
+        group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
+        pool = NIOThreadPool(numberOfThreads: threads)
+    }
+
+    public enum StartError: Error, CustomStringConvertible {
+        case alreadyServed(String)
+        public var description: String {
+            switch self { case .alreadyServed(let path): "another process already serves \(path); stop it first" }
+        }
+    }
+
+    /// Binds the socket (root-only, a stale file from a dead moord is
+    /// replaced, a live one is not) and starts serving.
+    public func start() throws -> any Channel {
+        if Self.answers(socketPath) { throw StartError.alreadyServed(socketPath) }
+        if let slash = socketPath.lastIndex(of: "/") { try Sys.mkdirs(String(socketPath[..<slash]), mode: 0o755) }
+        pool.start()
+        let queues = VolumeQueues(pool: pool)
+        let router = self.router
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(DockerHTTPHandler(router: router, queues: queues))
+                }
+            }
+        // The socket file is created by bind(2): a umask makes it 0600 from
+        // its first moment, never briefly open to other users.
+        let previous = umask(0o177)
+        defer { umask(previous) }
+        let channel = try bootstrap.bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true).wait()
+        logger.info("serving", metadata: ["socket": "\(socketPath)"])
+        return channel
+    }
+
+    /// Closes the socket and stops the threads.
+    public func stop(_ channel: any Channel) {
+        try? channel.close().wait()
+        unlink(socketPath)
+        try? pool.syncShutdownGracefully()
+        try? group.syncShutdownGracefully()
+    }
+
+    /// Whether something accepts connections on `path`.
+    static func answers(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return result == 0
+    }
+}
