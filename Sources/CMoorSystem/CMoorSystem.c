@@ -14,5 +14,6 @@ int moor_stat(const char *path, struct stat *out) { return stat(path, out); }
 int moor_lstat(const char *path, struct stat *out) { return lstat(path, out); }
 int moor_statvfs(const char *path, struct statvfs *out) { return statvfs(path, out); }
 int moor_flock_exclusive(int fd) { return flock(fd, LOCK_EX); }
+int moor_flock_exclusive_nonblocking(int fd) { return flock(fd, LOCK_EX | LOCK_NB); }
 unsigned int moor_major(unsigned long long dev) { return major(dev); }
 unsigned int moor_minor(unsigned long long dev) { return minor(dev); }

@@ -70,7 +70,7 @@ public struct FlexVolumeRequest: Sendable {
                 throw OptionError(scope: options["type"] ?? "disk", key: "fsType",
                                   problem: .conflict("options say \(own) but the volume's fsType is \(fsType)"))
             }
-            let type = options["type"] ?? "disk"
+            let type = options["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "disk"
             if type == "disk" || type == "iscsi" { merged["fsType"] = fsType }
         }
         return try VolumeDefinition.parse(merged, secrets: secrets, name: volumeName)

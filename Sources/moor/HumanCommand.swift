@@ -19,6 +19,7 @@ enum HumanCommand {
           MOOR_STATE_DIR   state and staging mounts (default /var/lib/moor)
           MOOR_POLICY      admin policy (default /etc/moor/policy.json)
           MOOR_LOG         log file (default /var/log/moor/moor.log)
+          MOOR_LOG_LEVEL   trace, debug, info (default), notice, warning, error
         """
 
     /// The text to print, or nil if `arguments` is not a human command.

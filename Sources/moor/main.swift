@@ -32,6 +32,9 @@ if let text = HumanCommand.run(arguments) {
 
 let replyFD = dup(1)
 let logHandler = FileLogHandler.fromEnvironment(label: "moor")
+if let slash = logHandler.path.lastIndex(of: "/"), slash != logHandler.path.startIndex {
+    try? Sys.mkdirs(String(logHandler.path[..<slash]), mode: 0o755)
+}
 let quiet = open(logHandler.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
 let sink = quiet >= 0 ? quiet : open("/dev/null", O_WRONLY | O_CLOEXEC)
 dup2(sink, 1)
@@ -42,7 +45,7 @@ var logger = Logger(label: "moor")
 logger[metadataKey: "call"] = "\(verb)"
 if arguments.count > 1 { logger[metadataKey: "dir"] = "\(arguments[1])" }
 
-let driver = FlexVolumeDriver(makeCore: { try Core.fromEnvironment(logger: logger) })
+let driver = FlexVolumeDriver(makeCore: { try Core.fromEnvironment(logger: logger, loadPolicy: $0) })
 let reply = driver.run(arguments)
 if case .failure(let message) = reply { logger.warning("call failed", metadata: ["message": "\(message)"]) }
 emit(reply.json, to: replyFD)

@@ -85,4 +85,17 @@ struct FlexVolumeDeviceTests {
         #expect(reply.status == "Failure")
         #expect(reply.message.contains("policy"))
     }
+
+    @Test func aBrokenPolicyNeverBlocksUnmount() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let pod = try root.podDir("a")
+        var options = Kubelet.podOptions(pv: "pv-keep")
+        options["size"] = "16M"
+        #expect(try kubelet.mount(pod, options).status == "Success")
+        try root.writePolicy("{not json")
+        let reply = try kubelet.unmount(pod)
+        #expect(reply.status == "Success", "\(reply.message)")
+        #expect(try root.stagingMounts().isEmpty)
+    }
 }

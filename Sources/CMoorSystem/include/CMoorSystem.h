@@ -13,6 +13,7 @@ int moor_stat(const char *path, struct stat *out);
 int moor_lstat(const char *path, struct stat *out);
 int moor_statvfs(const char *path, struct statvfs *out);
 int moor_flock_exclusive(int fd);
+int moor_flock_exclusive_nonblocking(int fd);
 unsigned int moor_major(unsigned long long dev);
 unsigned int moor_minor(unsigned long long dev);
 #endif

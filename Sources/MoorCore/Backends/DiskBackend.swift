@@ -40,7 +40,7 @@ public struct DiskBackend: Backend {
     /// The device's real path, after the policy allowed the path as given.
     func checkedDevice(_ path: String) throws -> String {
         guard policy.allowsDevice(path) else {
-            throw MoorError(.forbidden, "device \(path) is not allowed by the node's policy (allowedDevices in \(Policy.defaultPath))")
+            throw MoorError(.forbidden, "device \(path) is not allowed by the node's policy (allowedDevices in \(policy.path))")
         }
         let resolved: String
         do {

@@ -7,10 +7,12 @@ extension Core {
     /// The core as a node runs it: `MOOR_STATE_DIR` (default `/var/lib/moor`),
     /// the policy at `MOOR_POLICY` (default `/etc/moor/policy.json`), the
     /// Linux mounter and the real command runner.
-    public static func fromEnvironment(logger: Logger) throws -> Core {
-        let policyPath = getenv("MOOR_POLICY").map { String(cString: $0) } ?? Policy.defaultPath
+    ///
+    /// Releasing a volume needs no policy, so `loadPolicy: false` keeps a
+    /// broken policy file from blocking every unmount (and pods in Terminating).
+    public static func fromEnvironment(logger: Logger, loadPolicy: Bool = true) throws -> Core {
         let runner = CommandRunner()
-        return Core(state: .fromEnvironment(), policy: try Policy.load(path: policyPath),
-                    mounter: LinuxMounter(runner: runner), runner: runner, logger: logger)
+        let policy = loadPolicy ? try Policy.load(path: Policy.pathFromEnvironment) : Policy()
+        return Core(state: .fromEnvironment(), policy: policy, mounter: LinuxMounter(runner: runner), runner: runner, logger: logger)
     }
 }

@@ -109,7 +109,10 @@ public struct Core: Sendable {
                 throw MoorError(.conflict, "the volume is staged read-only on this node; a read-write consumer must wait until every read-only one is gone")
             }
             do {
-                if let gid = consumer.fsGroup, !consumer.readOnly { try applyFSGroup(gid, root: staging) }
+                let stagedReadOnly = table.mount(at: staging)?.isReadOnly ?? false
+                if let gid = consumer.fsGroup, !consumer.readOnly, !definition.common.readOnly, !stagedReadOnly {
+                    try applyFSGroup(gid, root: staging)
+                }
                 try mounter.mount(.bind(staging, to: consumer.target, readOnly: consumer.readOnly || definition.common.readOnly))
             } catch {
                 try? releaseIfUnused(key, backend: backend, deadline: Deadline(.seconds(30)))
@@ -130,6 +133,9 @@ public struct Core: Sendable {
         let table = try mounter.mountTable()
         guard let entry = table.mount(at: target) else {
             logger.debug("not mounted, nothing to do", metadata: ["target": "\(target)"])
+            // A retry after a release that failed half-way (bind gone,
+            // staging left) would otherwise never finish the release.
+            sweepUnusedStaging(table)
             return
         }
         guard let key = stagingKey(of: entry, in: table) else {
@@ -141,6 +147,18 @@ public struct Core: Sendable {
             try Unmounter(mounter: mounter).unmountAll(target)
             logger.info("unpublished", metadata: ["target": "\(target)", "staging": "\(key)"])
             try releaseIfUnused(key, backend: nil, deadline: Deadline(.seconds(60)))
+        }
+    }
+
+    /// Releases staging mounts that no consumer uses, skipping any whose
+    /// lock is held (a publish in progress has staged but not yet bound).
+    public func sweepUnusedStaging(_ table: MountTable) {
+        for entry in table.mounts(under: state.stagingRoot) where entry.mountPoint != state.stagingRoot {
+            guard let key = StagingKey(existing: String(entry.mountPoint.dropFirst(state.stagingRoot.count + 1))),
+                  consumers(of: key, in: table).isEmpty else { continue }
+            _ = try? state.withLockIfFree(key.rawValue) {
+                try releaseIfUnused(key, backend: nil, deadline: Deadline(.seconds(60)))
+            }
         }
     }
 

@@ -27,8 +27,10 @@ public struct DiskSpec: Hashable, Sendable {
     init(_ reader: inout OptionReader, name fallbackName: String?) throws(OptionError) {
         let device = try reader.absolutePath("device")
         let size = try reader.size("size")
-        let nameText = reader.string("name") ?? fallbackName
-        if let nameText {
+        // The PV or Docker volume name only names a sparse disk; a device
+        // disk does not need one, so an odd PV name must not fail it.
+        let own = reader.string("name")
+        if let nameText = own ?? (device == nil ? fallbackName : nil) {
             guard let parsed = VolumeName(nameText) else {
                 throw reader.error("name", .malformed(expected: VolumeName.rule))
             }

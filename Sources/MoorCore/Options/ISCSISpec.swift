@@ -39,6 +39,10 @@ public struct ISCSISpec: Hashable, Sendable {
         }
         discoveryChapUser = reader.secret("discoveryChapUser")
         discoveryChapSecret = reader.secret("discoveryChapSecret")
+        if (discoveryChapUser == nil) != (discoveryChapSecret == nil) {
+            throw reader.error(discoveryChapUser == nil ? "discoveryChapUser" : "discoveryChapSecret",
+                               .conflict("discovery CHAP needs both discoveryChapUser and discoveryChapSecret"))
+        }
         initiatorName = reader.string("initiatorName")
         iface = reader.string("iface")
         fsType = reader.string("fsType")

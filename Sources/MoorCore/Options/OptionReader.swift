@@ -7,6 +7,7 @@ public struct OptionReader: Sendable {
     private let values: [String: String]
     private let secrets: [String: Secret]
     private var consumed: Set<String> = []
+    private var consumedSecrets: Set<String> = []
 
     public init(scope: String, allowed: [String], values: [String: String], secrets: [String: Secret] = [:]) {
         self.scope = scope
@@ -84,15 +85,18 @@ public struct OptionReader: Sendable {
 
     /// A credential: from the secret map (FlexVolume's `kubernetes.io/secret/*`) or the plain options.
     public mutating func secret(_ key: String) -> Secret? {
+        consumedSecrets.insert(key)
         if let plain = take(key), !plain.isEmpty { return Secret(plain) }
         return secrets[key]
     }
 
     /// Throws for the first key (in sorted order) that no reader consumed.
     public func finish() throws(OptionError) {
-        let present = Set(values.keys).union(secrets.keys)
-        if let stray = present.subtracting(consumed).sorted().first {
-            throw error(stray, .unknown(allowed: allowed))
+        // A secret only counts as read where a credential was read: a secret
+        // named `server` must not pass silently as if it set the server.
+        let stray = Set(values.keys).subtracting(consumed).union(Set(secrets.keys).subtracting(consumedSecrets))
+        if let first = stray.sorted().first {
+            throw error(first, .unknown(allowed: allowed))
         }
     }
 }

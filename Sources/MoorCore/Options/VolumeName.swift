@@ -1,10 +1,10 @@
 /// A volume name that is safe to use as one path component under the state
 /// dir: letters, digits, `_`, `.` and `-`, starting with a letter or digit,
-/// at most 128 bytes. Path-like names (`..`, `a/b`, NUL) are refused, never mapped.
+/// at most 240 bytes (so `<name>.img` fits a file name). Path-like names (`..`, `a/b`, NUL) are refused, never mapped.
 public struct VolumeName: Hashable, Sendable, CustomStringConvertible, Comparable {
     public let rawValue: String
 
-    public static let maxLength = 128
+    public static let maxLength = 240
 
     public init?(_ text: String) {
         guard !text.isEmpty, text.utf8.count <= Self.maxLength else { return nil }
@@ -16,7 +16,7 @@ public struct VolumeName: Hashable, Sendable, CustomStringConvertible, Comparabl
         rawValue = text
     }
 
-    public static let rule = "1 to 128 characters from [A-Za-z0-9_.-], starting with a letter or digit"
+    public static let rule = "1 to 240 characters from [A-Za-z0-9_.-], starting with a letter or digit"
 
     public var description: String { rawValue }
     public static func < (a: VolumeName, b: VolumeName) -> Bool { a.rawValue < b.rawValue }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FoundationEssentials
 
 /// The node admin's limits on what volume definitions may touch, from
@@ -16,20 +19,31 @@ public struct Policy: Sendable, Equatable {
     /// Glob patterns for host directories of `bind` volumes. Default: none.
     public var allowedHostPaths: [String] = []
 
+    /// Where it was read from, for messages.
+    public var path: String = Policy.defaultPath
+
     public static let defaultPath = "/etc/moor/policy.json"
     static let keys = ["allowedDevices", "allowedFuseHelpers", "allowedHostPaths"]
 
-    public init() {}
+    public init(path: String = Policy.defaultPath) { self.path = path }
+
+    /// `MOOR_POLICY`, or the default path.
+    public static var pathFromEnvironment: String {
+        getenv("MOOR_POLICY").map { String(cString: $0) } ?? defaultPath
+    }
 
     /// Loads `MOOR_POLICY` or the default path.
     public static func load(path: String) throws -> Policy {
-        let bytes: [UInt8]
-        do {
-            bytes = try Sys.readFile(path, limit: 1 << 20)
-        } catch where error.errno == .noSuchFileOrDirectory {
-            return Policy()
-        }
+        guard let bytes = try readIfPresent(path) else { return Policy(path: path) }
         return try parse(bytes, path: path)
+    }
+
+    static func readIfPresent(_ path: String) throws -> [UInt8]? {
+        do {
+            return try Sys.readFile(path, limit: 1 << 20)
+        } catch where error.errno == .noSuchFileOrDirectory {
+            return nil
+        }
     }
 
     public static func parse(_ bytes: [UInt8], path: String) throws -> Policy {
@@ -39,7 +53,7 @@ public struct Policy: Sendable, Equatable {
         } catch {
             throw MoorError(.invalidOption, "policy \(path) is not valid: expected a JSON object whose values are arrays of strings (keys: \(keys.joined(separator: ", ")))")
         }
-        var policy = Policy()
+        var policy = Policy(path: path)
         for (key, value) in object {
             switch key {
             case "allowedDevices": policy.allowedDevices = value

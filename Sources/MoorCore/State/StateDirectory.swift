@@ -58,6 +58,15 @@ public struct StateDirectory: Sendable {
         return try body()
     }
 
+    /// Like `withLock`, but returns nil at once if another process holds the lock.
+    public func withLockIfFree<T>(_ name: String, _ body: () throws -> T) throws -> T? {
+        let path = locksRoot + "/" + name + ".lock"
+        let fd = try Sys.open(path, O_RDWR | O_CREAT, mode: 0o600)
+        defer { Sys.close(fd) }
+        guard try Sys.lockExclusiveIfFree(fd, path) else { return nil }
+        return try body()
+    }
+
     /// Writes a file so that a crash leaves either the old or the new
     /// content: temp file, fsync, rename, fsync of the directory.
     public func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(SystemCallError) {

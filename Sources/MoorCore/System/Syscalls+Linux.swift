@@ -106,6 +106,16 @@ public enum Sys {
         try check("flock", path) { moor_flock_exclusive(fd) }
     }
 
+    /// flock(2) LOCK_EX|LOCK_NB: false if another holder has it.
+    public static func lockExclusiveIfFree(_ fd: Int32, _ path: String) throws(SystemCallError) -> Bool {
+        do {
+            try check("flock", path) { moor_flock_exclusive_nonblocking(fd) }
+            return true
+        } catch where error.errno == .wouldBlock {
+            return false
+        }
+    }
+
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(SystemCallError) {
         var offset = 0
         while offset < bytes.count {
