@@ -98,4 +98,21 @@ struct FlexVolumeDeviceTests {
         #expect(reply.status == "Success", "\(reply.message)")
         #expect(try root.stagingMounts().isEmpty)
     }
+
+    @Test func aBlankDeviceIsNotFormattedForReadOnlyUse() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let device = try Loop.attach(file: root.path + "/blank.img", bytes: 16 << 20)
+        try root.writePolicy(#"{"allowedDevices": ["\#(device)"]}"#)
+        var options = Kubelet.podOptions(pv: "pv-blank")
+        options["device"] = device
+        options["readOnly"] = "true"
+        let reply = try Kubelet(environment: root.environment).mount(try root.podDir("a"), options)
+        #expect(reply.status == "Failure")
+        #expect(reply.message.contains("blank"))
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/sbin/blkid")
+        probe.arguments = ["-p", device]
+        try probe.run(); probe.waitUntilExit()
+        #expect(probe.terminationStatus == 2, "still blank")
+    }
 }

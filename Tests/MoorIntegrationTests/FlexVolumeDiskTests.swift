@@ -76,19 +76,20 @@ struct FlexVolumeDiskTests {
     @Test func readOnlyOptionMakesEveryConsumerReadOnly() throws {
         let root = try TempRoot(); defer { root.tearDown() }
         let kubelet = Kubelet(environment: root.environment)
-        let a = try root.podDir("a")
-        // A blank disk cannot be used read-only: there is nothing to mount.
-        let blank = try kubelet.mount(a, sparse("pv-blank-ro", extra: ["readOnly": "true"]))
-        #expect(blank.status == "Failure")
-        #expect(blank.message.contains("blank"))
-        #expect(try root.stagingMounts().isEmpty)
-        #expect(Loop.devices(under: root.path).isEmpty, "a failed stage leaves no loop device")
-
-        #expect(try kubelet.mount(a, sparse("pv-ro2")).status == "Success")
-        #expect(try kubelet.unmount(a).status == "Success")
-        #expect(try kubelet.mount(a, sparse("pv-ro2", extra: ["readOnly": "true"])).status == "Success")
+        let a = try root.podDir("a"), b = try root.podDir("b")
+        // A new sparse disk is moor's own zero-filled image: read-only, it starts empty.
+        #expect(try kubelet.mount(a, sparse("pv-ro-new", extra: ["readOnly": "true"])).status == "Success")
         #expect(open(a + "/nope", O_CREAT | O_WRONLY, 0o644) == -1)
         #expect(errno == EROFS)
+
+        #expect(try kubelet.mount(b, sparse("pv-ro2")).status == "Success")
+        try "kept".write(toFile: b + "/f", atomically: false, encoding: .utf8)
+        #expect(try kubelet.unmount(b).status == "Success")
+        #expect(try kubelet.mount(b, sparse("pv-ro2", extra: ["readOnly": "true"])).status == "Success")
+        #expect(try String(contentsOfFile: b + "/f", encoding: .utf8) == "kept")
+        #expect(open(b + "/nope", O_CREAT | O_WRONLY, 0o644) == -1)
+        #expect(errno == EROFS)
+        #expect(try root.stagingMounts().allSatisfy(\.isReadOnly), "the staging mounts are read-only too")
     }
 
     @Test func mountAndUnmountAreIdempotent() throws {

@@ -129,4 +129,5 @@ public enum JSONValue: Sendable, Equatable, Decodable {
 
     public var string: String? { if case .string(let s) = self { s } else { nil } }
     public var object: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
+    public var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
 }

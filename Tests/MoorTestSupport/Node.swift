@@ -12,4 +12,9 @@ public enum Node {
         isCI || (isRoot && FileManager.default.fileExists(atPath: "/dev/loop-control")
             && FileManager.default.isExecutableFile(atPath: "/sbin/mkfs.ext4"))
     }
+
+    /// Root and Debian's dockerd; always true in CI.
+    public static var canRunDocker: Bool {
+        isCI || (isRoot && FileManager.default.isExecutableFile(atPath: "/usr/sbin/dockerd") && canMountLoopDevices)
+    }
 }

@@ -73,10 +73,11 @@ public struct DiskBackend: Backend {
         let inUse = (try? Sys.stat(device)).map { !table.mounts(of: Sys.deviceNumber($0)).isEmpty } ?? false
         let created: Bool
         do {
-            created = try SafeFormat(runner: runner, mounter: mounter).formatAndMount(
-                .init(device: device, target: path, fsType: spec.fsType, mkfsOptions: spec.mkfsOptions,
-                      mountOptions: definition.common.mountOptions, readOnly: definition.common.readOnly, inUse: inUse),
-                deadline: deadline)
+            var request = SafeFormat.Request(device: device, target: path, fsType: spec.fsType, mkfsOptions: spec.mkfsOptions,
+                                             mountOptions: definition.common.mountOptions, readOnly: definition.common.readOnly, inUse: inUse)
+            // A read-only sparse disk starts out empty, as Docker users expect.
+            request.formatBlankWhenReadOnly = record.loopBackingFile != nil
+            created = try SafeFormat(runner: runner, mounter: mounter).formatAndMount(request, deadline: deadline)
         } catch {
             if let backing = record.loopBackingFile, !inUse {
                 try? loops.detach(device, deadline: Deadline(.seconds(10)))

@@ -41,6 +41,9 @@ public struct SafeFormat: Sendable {
         public var mkfsOptions: [String] = []
         public var mountOptions = MountOptionList()
         public var readOnly = false
+        /// Format a blank device even for read-only use: only for a disk
+        /// image moor itself created, which can hold nothing but zeros.
+        public var formatBlankWhenReadOnly = false
         /// The device is already mounted somewhere: skip fsck, which must
         /// never run on a mounted file system.
         public var inUse = false
@@ -62,7 +65,7 @@ public struct SafeFormat: Sendable {
             type = found
             if !request.readOnly && !request.inUse { try check(request.device, type: type, deadline: deadline) }
         case .blank:
-            if request.readOnly {
+            if request.readOnly && !request.formatBlankWhenReadOnly {
                 throw MoorError(.invalidOption, "\(request.device) is blank and the volume is read-only: nothing to mount")
             }
             type = request.fsType ?? DiskSpec.defaultFileSystem

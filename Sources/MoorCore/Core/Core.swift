@@ -98,7 +98,7 @@ public struct Core: Sendable {
                 let result = try backend.stage(definition, at: staging, deadline: deadline)
                 do {
                     try state.writeAtomically(state.recordPath(key), try result.record.encoded())
-                    if result.created { try applyOwnership(definition.common, root: staging) }
+                    if result.created && !definition.common.readOnly { try applyOwnership(definition.common, root: staging) }
                 } catch {
                     try? backend.release(at: staging, record: result.record, deadline: Deadline(.seconds(30)))
                     throw error
