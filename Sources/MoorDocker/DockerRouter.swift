@@ -59,6 +59,17 @@ public struct DockerRouter: Sendable {
             return decode(DockerWire.Mount.self, body) { request in
                 .serialised(name: request.Name) { perform { try volumes.unmount(request.Name, id: request.ID) } }
             }
+        case "/Moor.Reconcile":
+            return decode(DockerWire.Reconcile.self, body) { request in
+                .serialised(name: "/reconcile") {
+                    do {
+                        let released = try volumes.reconcile(inUse: Set(request.InUse))
+                        return DockerReply(body: #"{"Released":["# + released.map(JSONText.string).joined(separator: ",") + #"],"Err":""}"#)
+                    } catch {
+                        return .error(MoorError.from(error).message)
+                    }
+                }
+            }
         default:
             return .immediate(.error("unknown endpoint \(printable(path)): moor implements /Plugin.Activate and /VolumeDriver.*", status: 404))
         }

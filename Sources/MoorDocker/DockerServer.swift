@@ -31,10 +31,14 @@ public final class DockerServer: Sendable {
     }
 
     /// Binds the socket (root-only, a stale file from a dead moord is
-    /// replaced, a live one is not) and starts serving.
+    /// replaced, a live one is not) and starts serving. Under systemd socket
+    /// activation (`LISTEN_FDS`), serves the socket systemd passed instead.
     public func start() throws -> any Channel {
-        if Self.answers(socketPath) { throw StartError.alreadyServed(socketPath) }
-        if let slash = socketPath.lastIndex(of: "/") { try Sys.mkdirs(String(socketPath[..<slash]), mode: 0o755) }
+        let activated = Self.socketFromSystemd()
+        if activated == nil {
+            if Self.answers(socketPath) { throw StartError.alreadyServed(socketPath) }
+            if let slash = socketPath.lastIndex(of: "/") { try Sys.mkdirs(String(socketPath[..<slash]), mode: 0o755) }
+        }
         pool.start()
         let queues = VolumeQueues(pool: pool)
         let router = self.router
@@ -46,6 +50,11 @@ public final class DockerServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(DockerHTTPHandler(router: router, queues: queues))
                 }
             }
+        if let activated {
+            let channel = try bootstrap.withBoundSocket(descriptor: activated).wait()
+            logger.info("serving a socket from systemd", metadata: ["fd": "\(activated)"])
+            return channel
+        }
         // The socket file is created by bind(2): a umask makes it 0600 from
         // its first moment, never briefly open to other users.
         let previous = umask(0o177)
@@ -53,6 +62,14 @@ public final class DockerServer: Sendable {
         let channel = try bootstrap.bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true).wait()
         logger.info("serving", metadata: ["socket": "\(socketPath)"])
         return channel
+    }
+
+    /// sd_listen_fds(3): the first passed descriptor (3) when `LISTEN_PID` is us.
+    static func socketFromSystemd() -> CInt? {
+        guard let pid = getenv("LISTEN_PID").flatMap({ pid_t(String(cString: $0)) }), pid == getpid(),
+              let count = getenv("LISTEN_FDS").flatMap({ Int(String(cString: $0)) }), count >= 1 else { return nil }
+        unsetenv("LISTEN_PID"); unsetenv("LISTEN_FDS"); unsetenv("LISTEN_FDNAMES")
+        return 3
     }
 
     /// Closes the socket and stops the threads.

@@ -6,6 +6,8 @@ enum DockerWire {
     struct Name: Decodable { var Name: String }
     struct Create: Decodable { var Name: String; var Opts: [String: String]? }
     struct Mount: Decodable { var Name: String; var ID: String }
+    /// moor's own admin call: the volumes running containers use.
+    struct Reconcile: Decodable { var InUse: [String] }
 }
 
 /// One HTTP answer: a status and a JSON body (dockerd fails to decode an empty one).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import FoundationEssentials
 import Logging
 import MoorCore
 import MoorDocker
@@ -15,7 +16,7 @@ struct Moord: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moord",
         abstract: "Docker volume plugin: NFS, iSCSI, local disks and FUSE shares for containers.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Reconcile.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -73,5 +74,43 @@ struct Serve: ParsableCommand {
         }
         try channel.closeFuture.wait()
         _ = signals
+    }
+}
+
+/// Releases references that dockerd will never Unmount (containers that
+/// died while dockerd or the node was down): asks dockerd which volumes
+/// running containers use, and tells moord to release every other one.
+struct Reconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Release volume references no running container holds (Unmounts dockerd never sent).")
+
+    @Option(help: "Plugin name (the driver name containers use).")
+    var name = "moor"
+
+    @Option(help: "moord's socket, overriding the one derived from --name.")
+    var socket: String?
+
+    @Option(help: "dockerd's API socket.")
+    var dockerSocket = "/var/run/docker.sock"
+
+    struct Container: Decodable {
+        struct Mount: Decodable { var Name: String?; var Driver: String? }
+        var Mounts: [Mount]?
+    }
+
+    func run() throws {
+        let containers = try UnixHTTPClient.request(socket: dockerSocket, method: .GET, path: "/containers/json")
+        guard containers.status == 200 else {
+            throw ValidationError("dockerd answered \(containers.status) to /containers/json; nothing was released")
+        }
+        let running = try JSONDecoder().decode([Container].self, from: Data(containers.body))
+        let mounts: [Container.Mount] = running.flatMap { $0.Mounts ?? [] }
+        let ours = mounts.filter { $0.Driver == name || $0.Driver == name + ":latest" }
+        let inUse: [String] = Set(ours.compactMap { $0.Name }).sorted()
+        let body = try JSONEncoder().encode(["InUse": inUse])
+        let reply = try UnixHTTPClient.request(socket: socket ?? "/run/docker/plugins/\(name).sock", method: .POST,
+                                               path: "/Moor.Reconcile", body: Array(body))
+        print(String(decoding: reply.body, as: UTF8.self))
+        if reply.status != 200 { throw ExitCode.failure }
     }
 }

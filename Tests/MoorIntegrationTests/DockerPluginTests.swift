@@ -152,6 +152,25 @@ struct DockerPluginTests {
         try docker.run(["volume", "rm"] + names + ["busy"])
     }
 
+    @Test func reconcileReleasesReferencesDockerNeverUnmounted() throws {
+        let docker = try DockerHost.get()
+        let root = try TempRoot(); defer { root.tearDown() }
+        let moord = try Moord(root: root); defer { moord.stop() }
+        try docker.run(["volume", "create", "-d", moord.name, "-o", "size=16M", "leaky"])
+        try docker.run(["volume", "create", "-d", moord.name, "-o", "size=16M", "held"])
+        try docker.container(["held:/data"], ["sleep", "600"], detached: true, name: "holder-held")
+        // A container that died while dockerd was down: its Unmount never comes.
+        #expect(try moord.client.call("/VolumeDriver.Mount", body: #"{"Name":"leaky","ID":"died-during-outage"}"#).err == "")
+        #expect(try root.mountTable().isMountPoint(root.stateDir + "/mounts/leaky"))
+
+        let output = try Shell.run(Moord.binary, ["reconcile", "--name", moord.name, "--docker-socket", docker.socket])
+        #expect(output.contains(#""Released":["leaky"]"#))
+        #expect(try !root.mountTable().isMountPoint(root.stateDir + "/mounts/leaky"))
+        #expect(try root.mountTable().isMountPoint(root.stateDir + "/mounts/held"), "a running container's volume stays")
+        try docker.run(["rm", "-f", "holder-held"])
+        try docker.run(["volume", "rm", "leaky", "held"])
+    }
+
     final class Failures: @unchecked Sendable {
         let lock = NSLock()
         var all: [String] = []
