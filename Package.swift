@@ -61,7 +61,10 @@ let package = Package(
             ]
         ),
         .target(name: "MoorTestSupport", dependencies: ["MoorCore"], path: "Tests/MoorTestSupport"),
-        .testTarget(name: "MoorCoreTests", dependencies: ["MoorCore", "MoorTestSupport"]),
+        .testTarget(
+            name: "MoorCoreTests",
+            dependencies: ["MoorCore", "MoorTestSupport", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         .testTarget(name: "MoorFlexVolumeTests", dependencies: ["MoorFlexVolume", "MoorTestSupport"]),
         .testTarget(name: "MoorDockerTests", dependencies: ["MoorDocker", "MoorTestSupport"]),
         .testTarget(

@@ -39,7 +39,8 @@ public struct FlexVolumeRequest: Sendable {
                 guard let gid = UInt32(value) else {
                     throw MoorError(.invalidOption, "\(key) must be a group id")
                 }
-                fsGroup = gid
+                // The current key wins over the pre-1.15 one, whatever the order.
+                if key == KubeletKey.fsGroup || fsGroup == nil { fsGroup = gid }
             case KubeletKey.podName: podName = value
             case KubeletKey.podNamespace: podNamespace = value
             case _ where key.hasPrefix(KubeletKey.secretPrefix):
@@ -48,9 +49,9 @@ public struct FlexVolumeRequest: Sendable {
                     throw MoorError(.invalidOption, "secret key '\(OptionError.printable(name))' is not valid base64")
                 }
                 // `echo secret | base64` leaves a newline that is never meant.
-                var text = String(decoding: bytes, as: UTF8.self)
-                while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
-                secrets[name] = Secret(text)
+                var scalars = String(decoding: bytes, as: UTF8.self).unicodeScalars
+                while let last = scalars.last, last == "\n" || last == "\r" { scalars.removeLast() }
+                secrets[name] = Secret(String(scalars))
             case _ where key.contains("kubernetes.io/") || key.contains("k8s.io/"):
                 // Other kubelet keys (pod.uid, serviceAccount.name, and any a
                 // newer kubelet adds) carry nothing moor needs.
@@ -67,7 +68,7 @@ public struct FlexVolumeRequest: Sendable {
         var merged = options
         if let fsType {
             if let own = options["fsType"], !own.isEmpty, own != fsType {
-                throw OptionError(scope: options["type"] ?? "disk", key: "fsType",
+                throw OptionError(scope: options["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "disk", key: "fsType",
                                   problem: .conflict("options say \(own) but the volume's fsType is \(fsType)"))
             }
             let type = options["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "disk"

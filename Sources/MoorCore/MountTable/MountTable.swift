@@ -45,7 +45,8 @@ public struct MountTable: Sendable {
     }
 
     static func parseLine(_ line: Substring) -> MountEntry? {
-        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        // Exactly one space separates fields; an empty source is an empty field.
+        let fields = line.split(separator: " ", omittingEmptySubsequences: false)
         guard fields.count >= 10, let separator = fields[6...].firstIndex(of: "-"),
               fields.count >= separator + 4 else { return nil }
         let numbers = fields[2].split(separator: ":")
@@ -127,7 +128,11 @@ public struct MountTable: Sendable {
 
     /// The mount that contains `path`: the longest mount point that prefixes it.
     public func containing(_ path: String) -> MountEntry? {
+        // On a tie (stacked mounts) the later entry is the visible one.
         entries.filter { $0.mountPoint == "/" || path == $0.mountPoint || path.hasPrefix($0.mountPoint + "/") }
-            .max { $0.mountPoint.count < $1.mountPoint.count }
+            .reduce(nil) { best, entry in
+                guard let best, best.mountPoint.count > entry.mountPoint.count else { return entry }
+                return best
+            }
     }
 }

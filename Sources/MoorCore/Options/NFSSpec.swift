@@ -36,10 +36,12 @@ public struct NFSSpec: Hashable, Sendable {
 /// Host names and addresses as they may appear in `server` and `portal`.
 public enum HostName {
     public static func isValid(_ host: String) -> Bool {
-        guard !host.isEmpty, host.utf8.count <= 253, !host.hasPrefix("-") else { return false }
+        guard !host.isEmpty, host.utf8.count <= 253, !host.hasPrefix("-"), !host.hasPrefix(".") else { return false }
         if host.hasPrefix("[") && host.hasSuffix("]") {
-            return host.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+            let inner = host.dropFirst().dropLast()
+            return inner.contains(":") && inner.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
         }
+        guard host.contains(where: { $0.isLetter || $0.isNumber }) else { return false }
         return host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":") }
     }
 }

@@ -3,7 +3,7 @@
 public struct StagingKey: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
 
-    /// `prefix` and the result use only `[a-z0-9_.-]`.
+    /// The result uses only `[A-Za-z0-9_.-]`.
     public init(prefix: String, source: String) {
         let readable = String(prefix.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") ? $0 : "_" }.prefix(64))
         rawValue = readable + "-" + Self.fnv1a64(source)

@@ -61,6 +61,7 @@ public struct StateDirectory: Sendable {
     /// Like `withLock`, but returns nil at once if another process holds the lock.
     public func withLockIfFree<T>(_ name: String, _ body: () throws -> T) throws -> T? {
         let path = locksRoot + "/" + name + ".lock"
+        try Sys.mkdirs(locksRoot, mode: 0o700)
         let fd = try Sys.open(path, O_RDWR | O_CREAT, mode: 0o600)
         defer { Sys.close(fd) }
         guard try Sys.lockExclusiveIfFree(fd, path) else { return nil }

@@ -1,0 +1,53 @@
+import Testing
+@testable import MoorCore
+
+@Suite struct MountOptionListTests {
+    static func parse(_ text: String) -> MountOptionList? { try? MountOptionList.parse(text).get() }
+
+    static func reason(_ text: String) -> String? {
+        if case .failure(let rejection) = MountOptionList.parse(text) { return rejection.reason }
+        return nil
+    }
+
+    @Test(arguments: [("", [String]()), ("noatime", ["noatime"]), ("noatime,discard", ["noatime", "discard"]),
+                      ("uid=1000,gid=1000,nfsvers=4.1", ["uid=1000", "gid=1000", "nfsvers=4.1"]),
+                      ("context=system_u:object_r:x:s0", ["context=system_u:object_r:x:s0"])])
+    func validListsAreSplitOnCommas(text: String, options: [String]) throws {
+        let list = try #require(Self.parse(text))
+        #expect(list.options == options)
+        #expect(list.isEmpty == options.isEmpty)
+        #expect(list.joined == text)
+    }
+
+    @Test(arguments: [
+        ("noatime\ndiscard", "newline"), ("a b", "whitespace"), ("a\tb", "whitespace"), ("a\u{7f}", "control"),
+        ("-o", "'-'"), ("noatime,-v", "'-'"),
+        ("a,,b", "empty element"), (",a", "empty element"), ("a,", "empty element"),
+        ("a\"b", "quote"), ("a'b", "quote"), (#"a\b"#, "backslash"),
+        ("nöatime", "non-ASCII"),
+        ("bind", "'bind'"), ("noatime,rbind", "'rbind'"), ("remount", "'remount'"), ("move", "'move'"),
+        ("loop=/dev/loop0", "'loop'"), ("X-mount.mkdir=0700", "'X-mount.mkdir'"), ("offset=512", "'offset'"),
+        ("make-shared", "'make-shared'"),
+    ])
+    func unsafeListsAreRefusedWithAReason(text: String, reasonFragment: String) throws {
+        let reason = try #require(Self.reason(text))
+        #expect(reason.contains(reasonFragment))
+    }
+
+    @Test func containsMatchesNamesWithOrWithoutValue() throws {
+        let list = try #require(Self.parse("noatime,uid=1000"))
+        #expect(list.contains("noatime"))
+        #expect(list.contains("uid"))
+        #expect(!list.contains("no"))
+        #expect(!list.contains("gid"))
+    }
+
+    @Test func appendSkipsDuplicates() throws {
+        var list = try #require(Self.parse("noatime"))
+        list.append("ro")
+        list.append("ro")
+        list.append("noatime")
+        #expect(list.options == ["noatime", "ro"])
+        #expect(list.joined == "noatime,ro")
+    }
+}
