@@ -66,7 +66,10 @@ let package = Package(
             dependencies: ["MoorCore", "MoorTestSupport", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .testTarget(name: "MoorFlexVolumeTests", dependencies: ["MoorFlexVolume", "MoorTestSupport"]),
-        .testTarget(name: "MoorDockerTests", dependencies: ["MoorDocker", "MoorTestSupport"]),
+        .testTarget(
+            name: "MoorDockerTests",
+            dependencies: ["MoorDocker", "MoorTestSupport", .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .testTarget(
             name: "MoorIntegrationTests",
             dependencies: ["MoorCore", "MoorFlexVolume", "MoorTestSupport"]
