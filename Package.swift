@@ -2,7 +2,8 @@
 import PackageDescription
 
 // `moor` is exec'd by kubelet on every volume call, so it is linked fully
-// static: it starts ~4x faster and runs on any node's glibc. With
+// static: it starts ~4x faster and runs on any node's glibc. `moord` is
+// static too, so each front door installs as one file. With
 // FoundationEssentials linked in, the static link also needs these three
 // archives named explicitly (plain `-static-executable` leaves them out).
 let fullyStatic: [LinkerSetting] = [
@@ -58,7 +59,8 @@ let package = Package(
             dependencies: [
                 "MoorCore", "MoorDocker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: fullyStatic
         ),
         .target(name: "MoorTestSupport", dependencies: ["MoorCore"], path: "Tests/MoorTestSupport"),
         .testTarget(

@@ -12,6 +12,14 @@ import NIOConcurrencyHelpers
 public struct DockerRouter: Sendable {
     public let volumes: VolumeService
     private let listCache = NIOLockedValueBox<(generation: UInt64, body: String)?>(nil)
+    /// Encoded Get answers, up to the live capacity figures, valid for one generation.
+    private let getCache = NIOLockedValueBox<(generation: UInt64, bodies: [String: CachedGet])>((0, [:]))
+    private static let decoder = JSONDecoder()
+
+    struct CachedGet {
+        var head: String
+        var mountpoint: String?
+    }
 
     public init(volumes: VolumeService) { self.volumes = volumes }
 
@@ -76,7 +84,7 @@ public struct DockerRouter: Sendable {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8], _ then: (T) -> Route) -> Route {
-        guard let request = try? JSONDecoder().decode(T.self, from: Data(body)) else {
+        guard let request = try? Self.decoder.decode(T.self, from: Data(body)) else {
             let what = body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) ? "an empty body" : "a malformed JSON body"
             return .immediate(.error("\(what): expected \(Self.shape(of: type))", status: 400))
         }
@@ -121,7 +129,24 @@ public struct DockerRouter: Sendable {
     /// Never an error for a volume that exists: dockerd forgets a volume
     /// whose Get fails. Health and capacity go in Status.
     func get(_ name: String) -> DockerReply {
-        guard let snapshot = volumes.get(name) else { return .error("no such volume: \(printable(name))") }
+        let generation = volumes.generation
+        let cached = getCache.withLockedValue { cache in cache.generation == generation ? cache.bodies[name] : nil }
+        guard let entry = cached ?? encodeGet(name, generation: generation) else {
+            return .error("no such volume: \(printable(name))")
+        }
+        var body = entry.head
+        // statvfs of a local disk's mount is cheap and cannot hang; network
+        // backends will report a cached capacity instead.
+        if let mountpoint = entry.mountpoint, let info = try? Sys.statvfs(mountpoint) {
+            let block = UInt64(info.f_frsize)
+            body += #","capacityBytes":"# + String(UInt64(info.f_blocks) * block)
+            body += #","availableBytes":"# + String(UInt64(info.f_bavail) * block)
+        }
+        return DockerReply(body: body + #"}},"Err":""}"#)
+    }
+
+    private func encodeGet(_ name: String, generation: UInt64) -> CachedGet? {
+        guard let snapshot = volumes.get(name) else { return nil }
         var status: [(String, String)] = [
             ("backend", JSONText.string(snapshot.type)),
             ("mounted", snapshot.isMounted ? "true" : "false"),
@@ -129,19 +154,14 @@ public struct DockerRouter: Sendable {
         ]
         if let size = snapshot.record.options["size"] { status.append(("size", JSONText.string(size))) }
         if let device = snapshot.record.options["device"] { status.append(("device", JSONText.string(device))) }
-        // statvfs of a local disk's mount is cheap and cannot hang; network
-        // backends will report a cached capacity instead.
-        if snapshot.isMounted, snapshot.type == "disk", let info = try? Sys.statvfs(snapshot.mountpoint) {
-            let block = UInt64(info.f_frsize)
-            status.append(("capacityBytes", String(UInt64(info.f_blocks) * block)))
-            status.append(("availableBytes", String(UInt64(info.f_bavail) * block)))
+        let statusText = JSONText.object(status)
+        let head = #"{"Volume":{"Name":"# + JSONText.string(snapshot.record.name) + #","Mountpoint":"# + JSONText.string(snapshot.mountpoint)
+            + #","CreatedAt":"# + JSONText.string(snapshot.record.createdAt) + #","Status":"# + statusText.dropLast()
+        let entry = CachedGet(head: head, mountpoint: snapshot.isMounted && snapshot.type == "disk" ? snapshot.mountpoint : nil)
+        getCache.withLockedValue { cache in
+            if cache.generation != generation { cache = (generation, [:]) }
+            cache.bodies[name] = entry
         }
-        let volume = JSONText.object([
-            ("Name", JSONText.string(snapshot.record.name)),
-            ("Mountpoint", JSONText.string(snapshot.mountpoint)),
-            ("CreatedAt", JSONText.string(snapshot.record.createdAt)),
-            ("Status", JSONText.object(status)),
-        ])
-        return DockerReply(body: #"{"Volume":"# + volume + #","Err":""}"#)
+        return entry
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import MoorCore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -14,6 +15,9 @@ public final class DockerServer: Sendable {
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     let pool: NIOThreadPool
+    /// Whether moord bound the socket file itself (and so removes it on stop);
+    /// a socket systemd passed belongs to systemd.
+    private let ownsSocketFile = NIOLockedValueBox(false)
 
     public init(socketPath: String, volumes: VolumeService, logger: Logger, eventLoops: Int = 1, threads: Int = 8) {
         self.socketPath = socketPath
@@ -55,6 +59,7 @@ public final class DockerServer: Sendable {
             logger.info("serving a socket from systemd", metadata: ["fd": "\(activated)"])
             return channel
         }
+        ownsSocketFile.withLockedValue { $0 = true }
         // The socket file is created by bind(2): a umask makes it 0600 from
         // its first moment, never briefly open to other users.
         let previous = umask(0o177)
@@ -75,7 +80,7 @@ public final class DockerServer: Sendable {
     /// Closes the socket and stops the threads.
     public func stop(_ channel: any Channel) {
         try? channel.close().wait()
-        unlink(socketPath)
+        if ownsSocketFile.withLockedValue({ $0 }) { unlink(socketPath) }
         try? pool.syncShutdownGracefully()
         try? group.syncShutdownGracefully()
     }

@@ -4,11 +4,9 @@ import MoorCore
 /// exactly one reply; nothing here writes to stdout or stderr.
 public struct FlexVolumeDriver {
     /// Builds the core on first use, so `init` never reads policy or state.
-    /// The flag says whether the call needs the admin policy (`mount` does,
-    /// `unmount` must work even when the policy file is broken).
-    let makeCore: (_ loadPolicy: Bool) throws -> Core
+    let makeCore: () throws -> Core
 
-    public init(makeCore: @escaping (_ loadPolicy: Bool) throws -> Core) { self.makeCore = makeCore }
+    public init(makeCore: @escaping () throws -> Core) { self.makeCore = makeCore }
 
     /// Calls kubelet makes that moor answers itself. Everything else a
     /// kubelet may send (attach, waitforattach, mountdevice, getvolumename,
@@ -27,7 +25,7 @@ public struct FlexVolumeDriver {
             return perform { try mount(dir: arguments[1], json: arguments[2]) }
         case "unmount":
             guard arguments.count >= 2 else { return .failure("unmount needs <mount dir>") }
-            return perform { try makeCore(false).unpublish(arguments[1]) }
+            return perform { try makeCore().unpublish(arguments[1]) }
         default:
             return .notSupported(nil)
         }
@@ -36,7 +34,7 @@ public struct FlexVolumeDriver {
     func mount(dir: String, json: String) throws {
         let request = try FlexVolumeRequest(json: json)
         let definition = try request.definition()
-        try makeCore(true).publish(definition, to: .init(target: dir, readOnly: request.readOnly, fsGroup: request.fsGroup))
+        try makeCore().publish(definition, to: .init(target: dir, readOnly: request.readOnly, fsGroup: request.fsGroup))
     }
 
     private func perform(_ body: () throws -> Void) -> FlexVolumeReply {

@@ -51,7 +51,7 @@ struct Serve: ParsableCommand {
         LoggingSystem.bootstrap { _ in configured }
         let logger = Logger(label: "moord")
 
-        let core = try Core.fromEnvironment(logger: logger)
+        let core = Core.fromEnvironment(logger: logger)
         let volumes = VolumeService(core: core, mountRoot: mountRoot, logger: logger)
         let found = try volumes.load()
         logger.info("state loaded", metadata: ["volumes": "\(found.volumes)", "staleReferences": "\(found.staleReferences)",
@@ -72,8 +72,9 @@ struct Serve: ParsableCommand {
             source.resume()
             return source
         }
-        try channel.closeFuture.wait()
-        _ = signals
+        // The signal sources must outlive the wait, or an optimised build
+        // releases them and SIGTERM is ignored.
+        try withExtendedLifetime(signals) { try channel.closeFuture.wait() }
     }
 }
 
@@ -105,7 +106,8 @@ struct Reconcile: ParsableCommand {
         }
         let running = try JSONDecoder().decode([Container].self, from: Data(containers.body))
         let mounts: [Container.Mount] = running.flatMap { $0.Mounts ?? [] }
-        let ours = mounts.filter { $0.Driver == name || $0.Driver == name + ":latest" }
+        // A managed plugin's driver name carries a tag (moor/moor:1.0).
+        let ours = mounts.filter { $0.Driver == name || ($0.Driver ?? "").hasPrefix(name + ":") }
         let inUse: [String] = Set(ours.compactMap { $0.Name }).sorted()
         let body = try JSONEncoder().encode(["InUse": inUse])
         let reply = try UnixHTTPClient.request(socket: socket ?? "/run/docker/plugins/\(name).sock", method: .POST,

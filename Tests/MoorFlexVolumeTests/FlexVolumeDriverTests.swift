@@ -4,24 +4,22 @@ import Testing
 @testable import MoorFlexVolume
 
 @Suite struct FlexVolumeDriverTests {
-    /// A `makeCore` that records its calls (the `loadPolicy` flag of each)
-    /// and fails, so no test touches the node.
+    /// A `makeCore` that records its calls and fails, so no test touches the node.
     final class CoreFactory: Sendable {
-        let calls = Mutex<[Bool]>([])
+        let calls = Mutex<Int>(0)
         static let message = "no core in unit tests"
 
-        func make(loadPolicy: Bool) throws -> Core {
-            calls.withLock { $0.append(loadPolicy) }
+        func make() throws -> Core {
+            calls.withLock { $0 += 1 }
             throw MoorError(.system, Self.message)
         }
 
-        var callCount: Int { calls.withLock { $0.count } }
-        var policyFlags: [Bool] { calls.withLock { $0 } }
+        var callCount: Int { calls.withLock { $0 } }
     }
 
     static func driver() -> (FlexVolumeDriver, CoreFactory) {
         let factory = CoreFactory()
-        return (FlexVolumeDriver(makeCore: { try factory.make(loadPolicy: $0) }), factory)
+        return (FlexVolumeDriver(makeCore: { try factory.make() }), factory)
     }
 
     @Test func initAnswersCapabilitiesWithoutBuildingTheCore() {
@@ -75,18 +73,17 @@ import Testing
         #expect(factory.callCount == 0)
     }
 
-    @Test func validMountBuildsTheCoreOnceWithThePolicyAndReportsItsError() {
+    @Test func validMountBuildsTheCoreOnceAndReportsItsError() {
         let (driver, factory) = Self.driver()
         let reply = driver.run(["mount", "/pods/x/vol", #"{"kubernetes.io/pvOrVolumeName":"pv1","kubernetes.io/readwrite":"rw"}"#])
         #expect(reply == .failure(CoreFactory.message))
-        #expect(factory.policyFlags == [true])
+        #expect(factory.callCount == 1)
     }
 
-    /// Unmount must work even when the policy file is broken.
-    @Test func unmountBuildsTheCoreWithoutThePolicyAndReportsItsError() {
+    @Test func unmountBuildsTheCoreOnceAndReportsItsError() {
         let (driver, factory) = Self.driver()
         #expect(driver.run(["unmount", "/pods/x/vol"]) == .failure(CoreFactory.message))
-        #expect(factory.policyFlags == [false])
+        #expect(factory.callCount == 1)
     }
 
     @Test func verbsListsWhatMoorAnswers() {

@@ -118,7 +118,7 @@ struct DockerProtocolTests {
         second.waitUntilExit()
         #expect(second.terminationStatus != 0)
         #expect(try moord.client.call("/Plugin.Activate", body: "").status == 200, "the first one still serves")
-        moord.stop()
+        #expect(moord.stop(), "SIGTERM stops moord")
         #expect(!FileManager.default.fileExists(atPath: moord.socket), "SIGTERM removes the socket")
     }
 }

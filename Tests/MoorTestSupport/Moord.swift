@@ -62,12 +62,21 @@ public final class Moord: @unchecked Sendable {
         self.process = nil
     }
 
-    /// SIGTERM: the clean stop.
-    public func stop() {
-        guard let process else { return }
+    /// SIGTERM: the clean stop. Returns whether moord exited within 10 s;
+    /// if not, it is killed so the tests never hang on it.
+    @discardableResult
+    public func stop() -> Bool {
+        guard let process else { return true }
         process.terminate()
+        var clean = false
+        for _ in 0..<200 {
+            if !process.isRunning { clean = true; break }
+            usleep(50_000)
+        }
+        if !clean { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         self.process = nil
+        return clean
     }
 
     public var client: PluginClient { PluginClient(socket: socket) }

@@ -7,12 +7,13 @@ import Logging
 /// the state dir on a loop device. Formatted only when blank.
 public struct DiskBackend: Backend {
     let state: StateDirectory
-    let policy: Policy
+    let policy: @Sendable () throws -> Policy
     let runner: any CommandRunning
     let mounter: any Mounter
     let logger: Logger
 
-    public init(state: StateDirectory, policy: Policy, runner: any CommandRunning, mounter: any Mounter, logger: Logger) {
+    public init(state: StateDirectory, policy: @escaping @Sendable () throws -> Policy, runner: any CommandRunning,
+                mounter: any Mounter, logger: Logger) {
         self.state = state
         self.policy = policy
         self.runner = runner
@@ -39,6 +40,7 @@ public struct DiskBackend: Backend {
 
     /// The device's real path, after the policy allowed the path as given.
     func checkedDevice(_ path: String) throws -> String {
+        let policy = try policy()
         guard policy.allowsDevice(path) else {
             throw MoorError(.forbidden, "device \(path) is not allowed by the node's policy (allowedDevices in \(policy.path))")
         }

@@ -11,17 +11,26 @@ import Logging
 /// called it.
 public struct Core: Sendable {
     public let state: StateDirectory
-    public let policy: Policy
+    /// Reads the admin policy where a decision needs it (staging a device),
+    /// and only there: releasing a volume never depends on a policy file,
+    /// and an edited policy applies to the next call without a restart.
+    let policy: @Sendable () throws -> Policy
     let mounter: any Mounter
     let runner: any CommandRunning
     let logger: Logger
 
-    public init(state: StateDirectory, policy: Policy, mounter: any Mounter, runner: any CommandRunning, logger: Logger) {
+    public init(state: StateDirectory, policySource: @escaping @Sendable () throws -> Policy, mounter: any Mounter,
+                runner: any CommandRunning, logger: Logger) {
         self.state = state
-        self.policy = policy
+        self.policy = policySource
         self.mounter = mounter
         self.runner = runner
         self.logger = logger
+    }
+
+    /// A core with a fixed policy.
+    public init(state: StateDirectory, policy: Policy, mounter: any Mounter, runner: any CommandRunning, logger: Logger) {
+        self.init(state: state, policySource: { policy }, mounter: mounter, runner: runner, logger: logger)
     }
 
     /// Whether this build can stage volumes of `type`.

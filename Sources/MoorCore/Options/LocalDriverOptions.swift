@@ -50,10 +50,13 @@ public enum LocalDriverOptions {
             result["type"] = "disk"
             result["device"] = device
             result["fsType"] = type
-            if !elements.isEmpty { result["mountOptions"] = o }
+            // `ro` means a read-only volume to moor, which then never formats or fscks it.
+            if elements.contains("ro") { result["readOnly"] = "true" }
+            let others = elements.filter { $0 != "ro" && $0 != "rw" }
+            if !others.isEmpty { result["mountOptions"] = others.joined(separator: ",") }
             return result
         case "none" where elements.contains("bind"):
-            throw OptionError(scope: "local driver", key: "o", problem: .malformed(expected: "not o=bind: bind volumes of host directories are not available yet in this version of moor"))
+            throw MoorError(.backendUnavailable, "local driver: o=bind (a host directory) is not available yet in this version of moor")
         default:
             throw OptionError(scope: "local driver", key: "type",
                               problem: .malformed(expected: "nfs, nfs4, ext4 or xfs (moor translates those local-driver definitions; tmpfs and cifs stay with Docker's local driver)"))

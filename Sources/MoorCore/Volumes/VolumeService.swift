@@ -129,7 +129,10 @@ public final class VolumeService: Sendable {
             guard record.references == 0, !mounted else {
                 throw MoorError(.busy, "volume '\(name)' is in use by \(max(record.references, 1)) mount(s); stop the containers using it first")
             }
-            if let definition = try? VolumeDefinition.parse(record.options, name: name.rawValue) {
+            // Only a disk named after this volume is its own; `-o name=other`
+            // borrows another volume's disk, which stays.
+            if let definition = try? VolumeDefinition.parse(record.options, name: name.rawValue),
+               case .disk(let disk) = definition.spec, disk.name == name {
                 try core.destroy(definition)
             }
             try Sys.unlink(recordPath(name))
