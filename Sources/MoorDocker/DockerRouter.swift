@@ -152,8 +152,11 @@ public struct DockerRouter: Sendable {
             ("mounted", snapshot.isMounted ? "true" : "false"),
             ("refs", String(snapshot.record.references)),
         ]
-        if let size = snapshot.record.options["size"] { status.append(("size", JSONText.string(size))) }
-        if let device = snapshot.record.options["device"] { status.append(("device", JSONText.string(device))) }
+        if let device = snapshot.record.options["device"] {
+            status.append(("device", JSONText.string(device)))
+        } else if snapshot.type == "disk" {
+            status.append(("size", JSONText.string(snapshot.record.options["size"] ?? "10G")))
+        }
         let statusText = JSONText.object(status)
         let head = #"{"Volume":{"Name":"# + JSONText.string(snapshot.record.name) + #","Mountpoint":"# + JSONText.string(snapshot.mountpoint)
             + #","CreatedAt":"# + JSONText.string(snapshot.record.createdAt) + #","Status":"# + statusText.dropLast()
