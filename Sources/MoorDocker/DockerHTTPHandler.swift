@@ -55,14 +55,21 @@ final class DockerHTTPHandler: ChannelInboundHandler {
             case .immediate(let reply):
                 respond(context, reply, keepAlive: keepAlive)
             case .serialised(let name, let work):
-                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                queues.run(name, on: context.eventLoop, work).whenComplete { result in
-                    let (handler, context) = loopBound.value
-                    switch result {
-                    case .success(let reply): handler.respond(context, reply, keepAlive: keepAlive)
-                    case .failure: handler.respond(context, .error("moord is shutting down", status: 503), keepAlive: false)
-                    }
-                }
+                complete(context, queues.run(name, on: context.eventLoop, work), keepAlive: keepAlive)
+            case .offloaded(let work):
+                complete(context, queues.runUnqueued(on: context.eventLoop, work), keepAlive: keepAlive)
+            }
+        }
+    }
+
+    /// Answers when work done off the event loop finishes.
+    private func complete(_ context: ChannelHandlerContext, _ future: EventLoopFuture<DockerReply>, keepAlive: Bool) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        future.whenComplete { result in
+            let (handler, context) = loopBound.value
+            switch result {
+            case .success(let reply): handler.respond(context, reply, keepAlive: keepAlive)
+            case .failure: handler.respond(context, .error("moord is shutting down", status: 503), keepAlive: false)
             }
         }
     }

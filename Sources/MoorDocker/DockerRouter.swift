@@ -18,7 +18,10 @@ public struct DockerRouter: Sendable {
 
     struct CachedGet {
         var head: String
+        /// A mounted local disk: capacity from statvfs.
         var mountpoint: String?
+        /// A mounted network or FUSE volume: probed for health (bounded).
+        var probed: String?
     }
 
     public init(volumes: VolumeService) { self.volumes = volumes }
@@ -27,6 +30,9 @@ public struct DockerRouter: Sendable {
         case immediate(DockerReply)
         /// Blocking work for one volume name.
         case serialised(name: String, work: @Sendable () -> DockerReply)
+        /// Work that may block briefly (a bounded health probe), off the
+        /// event loop but not queued behind the volume's other calls.
+        case offloaded(@Sendable () -> DockerReply)
     }
 
     public func route(_ path: String, body: [UInt8]) -> Route {
@@ -38,7 +44,14 @@ public struct DockerRouter: Sendable {
         case "/VolumeDriver.List":
             return .immediate(list())
         case "/VolumeDriver.Get":
-            return decode(DockerWire.Name.self, body) { .immediate(get($0.Name)) }
+            return decode(DockerWire.Name.self, body) { request in
+                // A mounted network or FUSE volume is probed for health, which may
+                // wait on its server: off the event loop. Everything else is memory.
+                if let snapshot = volumes.get(request.Name), snapshot.isMounted, snapshot.type != "disk" {
+                    return .offloaded { get(request.Name) }
+                }
+                return .immediate(get(request.Name))
+            }
         case "/VolumeDriver.Path":
             return decode(DockerWire.Name.self, body) { request in
                 guard let snapshot = volumes.get(request.Name) else { return .immediate(.error("no such volume: \(printable(request.Name))")) }
@@ -142,6 +155,11 @@ public struct DockerRouter: Sendable {
             body += #","capacityBytes":"# + String(UInt64(info.f_blocks) * block)
             body += #","availableBytes":"# + String(UInt64(info.f_bavail) * block)
         }
+        if let mountpoint = entry.probed {
+            let problem = Health.probe(mountpoint, within: .seconds(2))
+            body += #","healthy":"# + (problem == nil ? "true" : "false")
+            if let problem { body += #","error":"# + JSONText.string("\(problem)") }
+        }
         return DockerReply(body: body + #"}},"Err":""}"#)
     }
 
@@ -160,7 +178,8 @@ public struct DockerRouter: Sendable {
         let statusText = JSONText.object(status)
         let head = #"{"Volume":{"Name":"# + JSONText.string(snapshot.record.name) + #","Mountpoint":"# + JSONText.string(snapshot.mountpoint)
             + #","CreatedAt":"# + JSONText.string(snapshot.record.createdAt) + #","Status":"# + statusText.dropLast()
-        let entry = CachedGet(head: head, mountpoint: snapshot.isMounted && snapshot.type == "disk" ? snapshot.mountpoint : nil)
+        let entry = CachedGet(head: head, mountpoint: snapshot.isMounted && snapshot.type == "disk" ? snapshot.mountpoint : nil,
+                              probed: snapshot.isMounted && snapshot.type != "disk" ? snapshot.mountpoint : nil)
         getCache.withLockedValue { cache in
             if cache.generation != generation { cache = (generation, [:]) }
             cache.bodies[name] = entry

@@ -11,6 +11,11 @@ final class VolumeQueues: Sendable {
 
     init(pool: NIOThreadPool) { self.pool = pool }
 
+    /// On the pool, not queued behind any volume's calls.
+    func runUnqueued<T: Sendable>(on loop: any EventLoop, _ work: @escaping @Sendable () -> T) -> EventLoopFuture<T> {
+        pool.runIfActive(eventLoop: loop, work)
+    }
+
     func run<T: Sendable>(_ name: String, on loop: any EventLoop, _ work: @escaping @Sendable () -> T) -> EventLoopFuture<T> {
         tails.withLockedValue { tails in
             let previous = tails[name]?.hop(to: loop) ?? loop.makeSucceededVoidFuture()

@@ -60,6 +60,8 @@ public struct Core: Sendable {
         switch type {
         case "disk":
             return DiskBackend(state: state, policy: policy, runner: runner, mounter: mounter, logger: logger)
+        case "fuse":
+            return FUSEBackend(state: state, policy: policy, runner: runner, mounter: mounter, logger: logger)
         default:
             throw MoorError(.backendUnavailable, "\(type): backend not available yet in this version of moor")
         }
@@ -94,7 +96,17 @@ public struct Core: Sendable {
         try state.prepare()
         try state.withLock(key.rawValue) {
             var table = try mounter.mountTable()
-            let stagedEntry = table.mount(at: staging)
+            var stagedEntry = table.mount(at: staging)
+            if stagedEntry != nil, let problem = Health.probe(staging, within: .seconds(5)) {
+                guard problem.isCorruptedMount else {
+                    throw MoorError(.timedOut, "the volume's staging mount does not answer (\(problem)); is its server reachable?")
+                }
+                // A dead FUSE daemon or a stale NFS handle: unmount and stage again.
+                logger.info("staging mount is dead, staging again", metadata: ["staging": "\(key)", "error": "\(problem)"])
+                try backend.release(at: staging, record: StagingRecord.load(state.recordPath(key)), deadline: deadline)
+                table = try mounter.mountTable()
+                stagedEntry = nil
+            }
             if let existing = table.mount(at: consumer.target) {
                 if let stagedEntry, existing.device == stagedEntry.device {
                     logger.debug("already published", metadata: ["target": "\(consumer.target)", "staging": "\(key)"])

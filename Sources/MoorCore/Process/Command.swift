@@ -7,6 +7,14 @@ public struct Command: Sendable, CustomStringConvertible {
     public var timeout: Duration
     /// Arguments at these indices are replaced by `<redacted>` in `description`.
     public var sensitiveArguments: Set<Int> = []
+    /// A root-only file to read as stdin (a password for `password_stdin`); else /dev/null.
+    public var stdinFile: String?
+    /// Send stdout and stderr to this file instead of pipes. For helpers that
+    /// leave a daemon behind (FUSE): a daemon must never hold a pipe whose
+    /// reader goes away, or its next write kills it with SIGPIPE.
+    public var outputFile: String?
+    /// Extra environment (`NAME=value`), on top of PATH and LC_ALL.
+    public var environment: [String] = []
 
     public init(_ program: String, _ arguments: [String], timeout: Duration) {
         self.program = program

@@ -43,9 +43,14 @@ public struct CommandRunner: CommandRunning {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        posix_spawn_file_actions_addopen(&actions, 0, command.stdinFile ?? "/dev/null", O_RDONLY, 0)
+        if let file = command.outputFile {
+            posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        }
         moor_spawn_addclosefrom(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -63,7 +68,7 @@ public struct CommandRunner: CommandRunning {
         posix_spawnattr_setflags(&attributes, moor_spawn_setsid_flag() | Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         let argv = [path] + command.arguments
-        let environment = ["PATH=" + Self.searchPath.joined(separator: ":"), "LC_ALL=C"]
+        let environment = ["PATH=" + Self.searchPath.joined(separator: ":"), "LC_ALL=C"] + command.environment
         var pid: pid_t = 0
         let spawned = withCStrings(argv) { cArgv in
             withCStrings(environment) { cEnv in
@@ -114,7 +119,11 @@ public struct CommandRunner: CommandRunning {
             _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
             if fd == outPipe[0] { while out.read(from: fd) {} } else { while err.read(from: fd) {} }
         }
-        return CommandResult(status: status!, stdout: out.text, stderr: err.text, duration: clock.now - start)
+        var stderr = err.text
+        if let file = command.outputFile, let logged = try? Sys.readFile(file, limit: Self.outputCap) {
+            stderr = String(decoding: logged, as: UTF8.self)
+        }
+        return CommandResult(status: status!, stdout: out.text, stderr: stderr, duration: clock.now - start)
     }
 
     private func spawnError(_ command: Command, _ code: Int32) -> HelperError {

@@ -12,12 +12,15 @@ public struct StagingRecord: Codable, Equatable, Sendable {
     public var device: String?
     /// A loop device moor attached and must detach on release.
     public var loopBackingFile: String?
+    /// Root-only credential files written for this mount, removed on release.
+    public var credentialFiles: [String]?
 
-    public init(type: String, source: String, device: String? = nil, loopBackingFile: String? = nil) {
+    public init(type: String, source: String, device: String? = nil, loopBackingFile: String? = nil, credentialFiles: [String]? = nil) {
         self.type = type
         self.source = source
         self.device = device
         self.loopBackingFile = loopBackingFile
+        self.credentialFiles = credentialFiles
     }
 
     func encoded() throws -> [UInt8] {

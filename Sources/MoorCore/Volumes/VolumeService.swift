@@ -159,6 +159,13 @@ public final class VolumeService: Sendable {
             // that `load()` reconciles, never an unrecorded mount.
             try save(record)
             do {
+                // A mountpoint left on a dead FUSE daemon or a stale NFS
+                // handle is unmounted first, so this Mount heals it.
+                if try core.mounter.mountTable().isMountPoint(target),
+                   let problem = Health.probe(target, within: .seconds(5)), problem.isCorruptedMount {
+                    logger.info("volume mount is dead, mounting again", metadata: ["volume.name": "\(name)", "error": "\(problem)"])
+                    try core.unpublish(target)
+                }
                 if try !core.mounter.mountTable().isMountPoint(target) {
                     let definition = try VolumeDefinition.parse(record.options, name: name.rawValue)
                     try Sys.mkdirs(target, mode: 0o755)
