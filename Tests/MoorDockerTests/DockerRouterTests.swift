@@ -28,6 +28,7 @@ import Testing
         switch router.route(path, body: Array(body.utf8)) {
         case .immediate(let reply): return reply
         case .serialised(_, let work): return work()
+        case .offloaded(let work): return work()
         }
     }
 

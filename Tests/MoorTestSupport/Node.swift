@@ -17,4 +17,11 @@ public enum Node {
     public static var canRunDocker: Bool {
         isCI || (isRoot && FileManager.default.isExecutableFile(atPath: "/usr/sbin/dockerd") && canMountLoopDevices)
     }
+
+    /// Root, /dev/fuse, sshfs and sshd; always true in CI.
+    public static var canRunFUSE: Bool {
+        isCI || (isRoot && FileManager.default.fileExists(atPath: "/dev/fuse")
+            && FileManager.default.isExecutableFile(atPath: "/usr/bin/sshfs")
+            && FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd"))
+    }
 }

@@ -52,7 +52,8 @@ public struct FUSEBackend: Backend {
         try? Sys.unlink(log)
         var credentials: [String] = []
         do {
-            var command = try mountCommand(spec, definition.common, key: key, target: path, credentials: &credentials, deadline: deadline)
+            var command = try mountCommand(spec, definition.common, key: key, target: path, log: log,
+                                           credentials: &credentials, deadline: deadline)
             command.outputFile = log
             let result = try runner.run(Self.outsideCaller(command))
             guard result.succeeded, try mounter.mountTable().isMountPoint(path) else {
@@ -69,7 +70,7 @@ public struct FUSEBackend: Backend {
     }
 
     /// The helper's argv. Credentials are referenced by file, never by value.
-    func mountCommand(_ spec: FUSESpec, _ common: CommonOptions, key: StagingKey, target: String,
+    func mountCommand(_ spec: FUSESpec, _ common: CommonOptions, key: StagingKey, target: String, log: String,
                       credentials: inout [String], deadline: Deadline) throws -> Command {
         var options = MountOptionList()
         options.append("allow_other")
@@ -108,6 +109,9 @@ public struct FUSEBackend: Backend {
                 stdin = file
             }
             if stdin != nil { options.append("password_stdin") } else { options.append("BatchMode=yes") }
+            // sshfs discards ssh's stderr, which holds the reason a login failed:
+            // ssh -E keeps it in the mount's log file instead.
+            if !common.mountOptions.contains("ssh_command") { options.append("ssh_command=ssh -E \(log)") }
             for option in common.mountOptions.options { options.append(option) }
             var command = Command("sshfs", [spec.source, target, "-o", options.joined], timeout: try deadline.remaining(for: "sshfs"))
             command.stdinFile = stdin
@@ -186,10 +190,14 @@ public struct FUSEBackend: Backend {
         }
     }
 
-    /// The helper's last meaningful line, for the user.
+    /// The helper's last few meaningful lines, for the user (sshfs's own
+    /// last line is often "read: Connection reset by peer", after the
+    /// line from ssh that says why).
     static func reason(_ text: String) -> String {
-        let lines = text.split(separator: "\n").map { String($0).trimmed(" \r\t") }.filter { !$0.isEmpty }
-        return lines.last(where: { !$0.hasPrefix("Warning: Permanently added") }) ?? "no output"
+        // ssh ends its lines with CRLF, which Swift counts as one Character.
+        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map { String($0).trimmed(" \t") }
+            .filter { !$0.isEmpty && !$0.hasPrefix("Warning: Permanently added") }
+        return lines.isEmpty ? "no output" : lines.suffix(3).joined(separator: "; ")
     }
 
     /// Errors never carry a credential: the helpers only see file paths,

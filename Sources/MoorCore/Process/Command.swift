@@ -71,7 +71,9 @@ extension CommandResult {
 
     /// The last non-empty line, trimmed to a readable length.
     static func tail(_ text: String) -> String {
-        let line = text.split(separator: "\n").last(where: { !$0.allSatisfy(\.isWhitespace) }).map(String.init) ?? ""
+        // Split on scalars: a CRLF line end is one Character in Swift.
+        let line = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+            .last(where: { !$0.allSatisfy(\.isWhitespace) }).map(String.init) ?? ""
         return line.count > 300 ? String(line.suffix(300)) : line
     }
 }
