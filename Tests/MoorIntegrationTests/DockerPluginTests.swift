@@ -171,6 +171,40 @@ struct DockerPluginTests {
         try docker.run(["volume", "rm", "leaky", "held"])
     }
 
+    @Test(.enabled(if: Node.canRunFUSE))
+    func sshfsVolumeSurvivesAMoordRestartAndReportsItsHealth() throws {
+        let docker = try DockerHost.get()
+        let root = try TempRoot(); defer { root.tearDown() }
+        let server = try SSHServer(in: root); defer { server.stop() }
+        let moord = try Moord(root: root); defer { moord.stop() }
+        try docker.run(["volume", "create", "-d", moord.name, "-o", "type=fuse", "-o", "helper=sshfs",
+                        "-o", "source=\(server.source)", "-o", "mountOptions=port=\(server.port)",
+                        "-o", "sshKeyFile=\(server.clientKey)", "remote"])
+        try docker.container(["remote:/data"], ["sh", "-c", "echo from-container > /data/note"])
+        #expect(try String(contentsOfFile: server.exportDir + "/note", encoding: .utf8) == "from-container\n")
+
+        try docker.container(["remote:/data"], ["sleep", "600"], detached: true, name: "ssh-holder")
+        moord.kill9()
+        try moord.start()
+        try docker.run(["exec", "ssh-holder", "sh", "-c", "echo after-restart > /data/note2"])
+        #expect(try String(contentsOfFile: server.exportDir + "/note2", encoding: .utf8) == "after-restart\n")
+
+        let inspect = try docker.run(["volume", "inspect", "remote"])
+        #expect(inspect.contains(#""healthy": true"#), "\(inspect)")
+        #expect(!inspect.contains("BEGIN OPENSSH"), "no key material in inspect")
+        // Kill the sshfs daemon: Status says so, and the next container's Mount heals it.
+        let staging = try #require(try root.stagingMounts().first?.mountPoint)
+        for pid in SSHServer.processes(naming: staging) { kill(pid, SIGKILL) }
+        usleep(300_000)
+        #expect(try docker.run(["volume", "inspect", "remote"]).contains(#""healthy": false"#))
+        // ssh-holder still holds the dead mount; a new container's Mount heals the volume.
+        #expect(try docker.container(["remote:/data"], ["cat", "/data/note2"]) == "after-restart\n")
+        #expect(try docker.run(["volume", "inspect", "remote"]).contains(#""healthy": true"#))
+        try docker.run(["rm", "-f", "ssh-holder"])
+        try docker.run(["volume", "rm", "remote"])
+        #expect(try root.stagingMounts().isEmpty)
+    }
+
     final class Failures: @unchecked Sendable {
         let lock = NSLock()
         var all: [String] = []

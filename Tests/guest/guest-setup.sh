@@ -1,0 +1,89 @@
+# shellcheck shell=bash
+# Sourced by guest-init.sh (PID 1 in the QEMU guest) before the test script.
+# Turns the overlay of the host root into a small node: kernel file systems,
+# loopback plus the moor0 dummy interface, the NFS/iSCSI/loop/dm modules,
+# udev (for /dev/disk/by-path) and iscsid. Returns non-zero only when the
+# node is unusable; optional pieces just print a warning.
+#
+# Layout worth knowing in the guest:
+#   /            overlay: host root (read-only 9p) + tmpfs upper (writable,
+#                discarded at power-off; the host is never written)
+#   /tmp /run    fresh tmpfs (an NFS export must live on tmpfs, not on the
+#                overlay: ganesha's VFS FSAL needs file handles)
+#   /moor-guest/results   writable 9p share of a host dir (status, output, env)
+
+guest_warn() { echo "guest-setup: warning: $*"; }
+
+guest_mount() { # TYPE SOURCE TARGET [OPTIONS]
+    mountpoint -q "$3" 2>/dev/null && return 0
+    mkdir -p "$3"
+    mount -t "$1" ${4:+-o "$4"} "$2" "$3"
+}
+
+guest_setup() {
+    local t0 m
+    t0=$(guest_uptime 2>/dev/null || echo 0)
+
+    guest_mount proc proc /proc || return 1
+    guest_mount sysfs sysfs /sys || return 1
+    guest_mount devtmpfs devtmpfs /dev mode=0755 || return 1
+    guest_mount devpts devpts /dev/pts gid=5,mode=620,ptmxmode=666 || guest_warn "devpts"
+    guest_mount tmpfs tmpfs /dev/shm mode=1777,nosuid,nodev || guest_warn "/dev/shm"
+    guest_mount tmpfs tmpfs /run mode=0755,nosuid,nodev,size=20% || return 1
+    guest_mount tmpfs tmpfs /tmp mode=1777,nosuid,nodev || return 1
+    guest_mount cgroup2 cgroup2 /sys/fs/cgroup nsdelegate || guest_warn "cgroup2"
+    [[ -e /dev/fd ]] || ln -s /proc/self/fd /dev/fd
+    [[ -e /dev/stdin ]] || ln -s /proc/self/fd/0 /dev/stdin
+    [[ -e /dev/stdout ]] || ln -s /proc/self/fd/1 /dev/stdout
+    [[ -e /dev/stderr ]] || ln -s /proc/self/fd/2 /dev/stderr
+    mkdir -p /run/lock/iscsi /run/lock/subsys /run/rpcbind /run/tgtd /run/sshd \
+        /run/ganesha /run/udev /run/moor /var/lib/nfs/ganesha
+    chmod 1777 /run/lock
+    hostname moor-guest 2>/dev/null
+
+    # Kernel modules (the host's /lib/modules is visible through 9p).
+    for m in dummy nfs nfsv3 nfsv4 iscsi_tcp sd_mod loop dm_mod dm_multipath ext4 xfs; do
+        modprobe -q "$m" 2>/dev/null || guest_warn "modprobe $m failed"
+    done
+
+    # Network: no NIC. lo, plus a dummy interface holding a loopback-range
+    # address: without a non-loopback interface glibc's
+    # getaddrinfo(AI_ADDRCONFIG) finds no IPv4 at all, and rpcbind and
+    # ganesha then fail.
+    ip link set lo up || return 1
+    if ! ip link show moor0 >/dev/null 2>&1; then
+        ip link add moor0 type dummy &&
+            ip addr add 127.0.0.2/8 dev moor0 &&
+            ip link set moor0 up || guest_warn "dummy interface moor0"
+    fi
+
+    # udev, for /dev/disk/by-path and friends.
+    if [[ -x /lib/systemd/systemd-udevd ]]; then
+        /lib/systemd/systemd-udevd --daemon --resolve-names=never 2>/dev/null ||
+            guest_warn "systemd-udevd did not start"
+        udevadm trigger --type=subsystems --action=add 2>/dev/null
+        udevadm trigger --type=devices --action=add 2>/dev/null
+        udevadm settle --timeout=60 || guest_warn "udevadm settle timed out"
+    else
+        guest_warn "no systemd-udevd (apt-get install udev): no /dev/disk/by-* links"
+    fi
+
+    # iSCSI initiator: a fresh node database, our own name, iscsid running.
+    if command -v iscsid >/dev/null; then
+        mkdir -p /etc/iscsi
+        rm -rf /etc/iscsi/nodes /etc/iscsi/send_targets /etc/iscsi/ifaces
+        echo "InitiatorName=iqn.2026-01.io.moor:guest" >/etc/iscsi/initiatorname.iscsi
+        if [[ -f /etc/iscsi/iscsid.conf ]]; then
+            # iscsiadm would otherwise ask systemctl to start iscsid.
+            sed -i 's|^iscsid.startup *=.*|iscsid.startup = /bin/true|' /etc/iscsi/iscsid.conf
+        fi
+        iscsid || guest_warn "iscsid did not start"
+    fi
+
+    MOOR_GUEST_T_SETUP=$(awk -v a="$t0" -v b="$(guest_uptime 2>/dev/null || echo 0)" 'BEGIN{printf "%.1f", b-a}')
+    export MOOR_GUEST_T_SETUP
+    echo "guest-setup: node set up in ${MOOR_GUEST_T_SETUP}s"
+    return 0
+}
+
+guest_setup
