@@ -31,10 +31,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "CMoorSystem"),
+        .systemLibrary(name: "CLibNFS", pkgConfig: "libnfs", providers: [.apt(["libnfs-dev"])]),
         .target(
             name: "MoorCore",
             dependencies: [
-                "CMoorSystem",
+                "CMoorSystem", "CLibNFS",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -21,4 +21,16 @@ public protocol Backend: Sendable {
     /// Unmounts `path` and releases what staging acquired (a loop device,
     /// an iSCSI session). `record` is nil if the record file was lost.
     func release(at path: String, record: StagingRecord?, deadline: Deadline) throws
+
+    /// What consumers bind: the staging mount, or a directory inside it.
+    func consumerSource(for definition: VolumeDefinition, staging: String) -> String
+
+    /// Deletes what a named volume owns, when it is removed for good. The
+    /// caller holds the staging key's lock and has checked it is not staged.
+    func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws
+}
+
+extension Backend {
+    public func consumerSource(for definition: VolumeDefinition, staging: String) -> String { staging }
+    public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {}
 }

@@ -121,6 +121,14 @@ public struct DiskBackend: Backend {
         try Sys.rename(temporary, image)
     }
 
+    /// A sparse disk named after the volume is its own: its image goes.
+    /// A device, or another volume's disk (`-o name=other`), stays.
+    public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {
+        let spec = disk(definition)
+        guard case .sparseFile = spec.backing, spec.name == volumeName else { return }
+        try Sys.unlink(state.diskImagePath(volumeName))
+    }
+
     public func release(at path: String, record: StagingRecord?, deadline: Deadline) throws {
         let table = try mounter.mountTable()
         let source = table.mount(at: path)?.source

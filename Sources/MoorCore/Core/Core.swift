@@ -43,16 +43,17 @@ public struct Core: Sendable {
         return try mounter.mountTable().isMountPoint(state.stagingPath(key))
     }
 
-    /// Deletes what a volume owns on this node: the image of a sparse-file
-    /// disk. Refused while the volume is staged. A device disk is never touched.
-    public func destroy(_ definition: VolumeDefinition) throws {
-        guard case .disk(let disk) = definition.spec, case .sparseFile = disk.backing, let name = disk.name else { return }
-        let key = try backend(for: "disk").stagingKey(for: definition)
+    /// Deletes what the named volume `name` owns: a sparse disk's image, an
+    /// NFS volume's subdirectory if it asked for `onRemove=archive|delete`.
+    /// Refused while any consumer on this node stages the same source.
+    public func destroy(_ definition: VolumeDefinition, volumeName name: VolumeName) throws {
+        let backend = try backend(for: definition.spec.typeName)
+        let key = try backend.stagingKey(for: definition)
         try state.withLock(key.rawValue) {
             guard try !mounter.mountTable().isMountPoint(state.stagingPath(key)) else {
-                throw MoorError(.busy, "disk '\(name)' is in use on this node (by a pod or another volume of the same name)")
+                throw MoorError(.busy, "volume '\(name)' is in use on this node (by a pod or another volume with the same source)")
             }
-            try Sys.unlink(state.diskImagePath(name))
+            try backend.destroy(definition, volumeName: name)
         }
     }
 
@@ -62,6 +63,8 @@ public struct Core: Sendable {
             return DiskBackend(state: state, policy: policy, runner: runner, mounter: mounter, logger: logger)
         case "fuse":
             return FUSEBackend(state: state, policy: policy, runner: runner, mounter: mounter, logger: logger)
+        case "nfs":
+            return NFSBackend(runner: runner, mounter: mounter, logger: logger)
         default:
             throw MoorError(.backendUnavailable, "\(type): backend not available yet in this version of moor")
         }
@@ -134,7 +137,8 @@ public struct Core: Sendable {
                 if let gid = consumer.fsGroup, !consumer.readOnly, !definition.common.readOnly, !stagedReadOnly {
                     try applyFSGroup(gid, root: staging)
                 }
-                try mounter.mount(.bind(staging, to: consumer.target, readOnly: consumer.readOnly || definition.common.readOnly))
+                let source = backend.consumerSource(for: definition, staging: staging)
+                try mounter.mount(.bind(source, to: consumer.target, readOnly: consumer.readOnly || definition.common.readOnly))
             } catch {
                 try? releaseIfUnused(key, backend: backend, deadline: Deadline(.seconds(30)))
                 throw error

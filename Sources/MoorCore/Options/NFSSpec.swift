@@ -1,15 +1,26 @@
 /// An NFS export, mounted once per `server:share` and bind-mounted (or a
-/// `subdir` of it) into consumers. The backend arrives in its own issue.
+/// `subdir` of it) into consumers.
 public struct NFSSpec: Hashable, Sendable {
-    public static let keys = ["type", "server", "share", "subdir", "createSubdir", "version",
+    public static let keys = ["type", "server", "share", "subdir", "createSubdir", "version", "onRemove",
                               "mountOptions", "readOnly", "uid", "gid", "mode", "timeout"]
     public static let versions = ["3", "4", "4.0", "4.1", "4.2"]
+
+    /// What removing a named volume (`docker volume rm`) does with its subdirectory.
+    public enum OnRemove: String, Hashable, Sendable, CaseIterable {
+        /// Leave it on the server (the default: never lose data).
+        case keep
+        /// Rename it to `archived-<subdir>-<UTC time>`, as nfs-subdir-external-provisioner does.
+        case archive
+        /// Delete it and everything in it.
+        case delete
+    }
 
     public var server: String
     public var share: String
     public var subdir: String?
     public var createSubdir: Bool
     public var version: String?
+    public var onRemove: OnRemove
 
     init(_ reader: inout OptionReader) throws(OptionError) {
         server = try reader.required("server")
@@ -30,6 +41,14 @@ public struct NFSSpec: Hashable, Sendable {
         if let version, !Self.versions.contains(version) {
             throw reader.error("version", .malformed(expected: "one of \(Self.versions.joined(separator: ", "))"))
         }
+        let onRemoveText = reader.string("onRemove") ?? OnRemove.keep.rawValue
+        guard let onRemove = OnRemove(rawValue: onRemoveText) else {
+            throw reader.error("onRemove", .malformed(expected: "keep, archive or delete"))
+        }
+        if onRemove != .keep && subdir == nil {
+            throw reader.error("onRemove", .conflict("archive and delete act on a 'subdir', never on a whole share"))
+        }
+        self.onRemove = onRemove
     }
 }
 

@@ -100,7 +100,14 @@ public final class VolumeService: Sendable {
     /// (Compose and Swarm create again on every run); different ones are a conflict.
     public func create(_ nameText: String, options given: [String: String]) throws {
         let name = try validName(nameText)
-        let options = try LocalDriverOptions.translate(given)
+        var options = try LocalDriverOptions.translate(given)
+        // A moor NFS volume gets a directory of its own on the share, the way
+        // users of NFS plugins expect; a translated local-driver definition
+        // names its exact export path and keeps it.
+        if options["type"] == "nfs", options["subdir"] == nil, !LocalDriverOptions.isLocalDriverForm(given) {
+            options["subdir"] = name.rawValue
+            options["createSubdir"] = "true"
+        }
         let definition = try VolumeDefinition.parse(options, name: name.rawValue)
         guard core.supports(definition.spec.typeName) else {
             throw MoorError(.backendUnavailable, "\(definition.spec.typeName): backend not available yet in this version of moor")
@@ -129,11 +136,8 @@ public final class VolumeService: Sendable {
             guard record.references == 0, !mounted else {
                 throw MoorError(.busy, "volume '\(name)' is in use by \(max(record.references, 1)) mount(s); stop the containers using it first")
             }
-            // Only a disk named after this volume is its own; `-o name=other`
-            // borrows another volume's disk, which stays.
-            if let definition = try? VolumeDefinition.parse(record.options, name: name.rawValue),
-               case .disk(let disk) = definition.spec, disk.name == name {
-                try core.destroy(definition)
+            if let definition = try? VolumeDefinition.parse(record.options, name: name.rawValue) {
+                try core.destroy(definition, volumeName: name)
             }
             try Sys.unlink(recordPath(name))
             try? Sys.rmdir(mountpoint(name))
