@@ -7,10 +7,13 @@ import Foundation
 public struct Kubelet: Sendable {
     public let binary: String
     public let environment: [String: String]
+    /// Argv to run moor under (e.g. `nsenter --net=...`), or empty.
+    public let wrapper: [String]
 
-    public init(binary: String = Kubelet.moorBinary, environment: [String: String]) {
+    public init(binary: String = Kubelet.moorBinary, environment: [String: String], wrapper: [String] = []) {
         self.binary = binary
         self.environment = environment
+        self.wrapper = wrapper
     }
 
     /// `MOOR_BIN` (the README's test command points it at the release
@@ -40,8 +43,9 @@ public struct Kubelet: Sendable {
 
     public func call(_ arguments: [String]) throws -> Reply {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
+        let argv = wrapper + [binary] + arguments
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MOOR_") }
         env.merge(environment) { $1 }
         process.environment = env

@@ -18,7 +18,11 @@ public final class Moord: @unchecked Sendable {
     nonisolated(unsafe) private static var counter = 0
     private static let lock = NSLock()
 
-    public init(root: TempRoot) throws {
+    /// Argv to run moord under (e.g. `nsenter --net=...`), or empty.
+    public let wrapper: [String]
+
+    public init(root: TempRoot, wrapper: [String] = []) throws {
+        self.wrapper = wrapper
         Self.lock.lock(); Self.counter += 1; let n = Self.counter; Self.lock.unlock()
         name = "moor-test-\(getpid())-\(n)"
         self.root = root
@@ -30,8 +34,9 @@ public final class Moord: @unchecked Sendable {
     /// Starts moord and waits until its socket answers.
     public func start() throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--name", name, "--state-dir", root.stateDir]
+        let argv = wrapper + [Self.binary, "--name", name, "--state-dir", root.stateDir]
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MOOR_") }
         env["MOOR_POLICY"] = root.policyFile
         env["MOOR_LOG_LEVEL"] = "debug"

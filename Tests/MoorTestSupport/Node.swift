@@ -24,4 +24,15 @@ public enum Node {
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/sshfs")
             && FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd"))
     }
+
+    /// Root, ganesha, rpcbind and network namespaces; always true in CI.
+    public static var canRunNFSServer: Bool {
+        isCI || (isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/ganesha.nfsd")
+            && FileManager.default.isExecutableFile(atPath: "/usr/sbin/rpcbind"))
+    }
+
+    /// Whether this kernel can mount NFS (it cannot here: the QEMU guest tests do that).
+    public static var hasKernelNFSClient: Bool {
+        ((try? String(contentsOfFile: "/proc/filesystems", encoding: .utf8)) ?? "").split(separator: "\n").contains { $0.hasSuffix("\tnfs") }
+    }
 }

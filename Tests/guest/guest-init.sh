@@ -20,6 +20,7 @@ exec </dev/console >/dev/console 2>&1
 
 MOOR_GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MOOR_GUEST_RESULTS=/moor-guest/results
+export MOOR_GUEST_TRACE=1
 export MOOR_GUEST=1 MOOR_GUEST_DIR MOOR_GUEST_RESULTS
 
 guest_arg() { # value of NAME=... on the kernel command line

@@ -13,6 +13,7 @@
 #   /moor-guest/results   writable 9p share of a host dir (status, output, env)
 
 guest_warn() { echo "guest-setup: warning: $*"; }
+guest_step() { [[ -n ${MOOR_GUEST_TRACE:-} ]] && echo "guest-setup: $(guest_uptime) $*"; return 0; }
 
 guest_mount() { # TYPE SOURCE TARGET [OPTIONS]
     mountpoint -q "$3" 2>/dev/null && return 0
@@ -41,11 +42,13 @@ guest_setup() {
     chmod 1777 /run/lock
     hostname moor-guest 2>/dev/null
 
+    guest_step mounted
     # Kernel modules (the host's /lib/modules is visible through 9p).
     for m in dummy nfs nfsv3 nfsv4 iscsi_tcp sd_mod loop dm_mod dm_multipath ext4 xfs; do
         modprobe -q "$m" 2>/dev/null || guest_warn "modprobe $m failed"
     done
 
+    guest_step modules
     # Network: no NIC. lo, plus a dummy interface holding a loopback-range
     # address: without a non-loopback interface glibc's
     # getaddrinfo(AI_ADDRCONFIG) finds no IPv4 at all, and rpcbind and
@@ -57,6 +60,7 @@ guest_setup() {
             ip link set moor0 up || guest_warn "dummy interface moor0"
     fi
 
+    guest_step network
     # udev, for /dev/disk/by-path and friends.
     if [[ -x /lib/systemd/systemd-udevd ]]; then
         /lib/systemd/systemd-udevd --daemon --resolve-names=never 2>/dev/null ||
@@ -68,6 +72,7 @@ guest_setup() {
         guest_warn "no systemd-udevd (apt-get install udev): no /dev/disk/by-* links"
     fi
 
+    guest_step udev
     # iSCSI initiator: a fresh node database, our own name, iscsid running.
     if command -v iscsid >/dev/null; then
         mkdir -p /etc/iscsi
@@ -80,10 +85,13 @@ guest_setup() {
         iscsid || guest_warn "iscsid did not start"
     fi
 
+    guest_step iscsid
     MOOR_GUEST_T_SETUP=$(awk -v a="$t0" -v b="$(guest_uptime 2>/dev/null || echo 0)" 'BEGIN{printf "%.1f", b-a}')
     export MOOR_GUEST_T_SETUP
     echo "guest-setup: node set up in ${MOOR_GUEST_T_SETUP}s"
     return 0
 }
 
+[[ -n ${MOOR_GUEST_TRACE:-} ]] && { PS4='+ ${EPOCHREALTIME} '; set -x; }
 guest_setup
+set +x
