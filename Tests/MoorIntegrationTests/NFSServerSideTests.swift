@@ -60,10 +60,10 @@ struct NFSServerSideTests {
 
     @Test(arguments: [
         (["server": "-oops", "share": "/x"], "option 'server'"),
-        (["server": "10.0.0.1", "share": "relative/path"], "option 'share'"),
-        (["server": "10.0.0.1", "share": "/x", "version": "5"], "option 'version'"),
-        (["server": "10.0.0.1", "share": "/x", "subdir": "../up"], "option 'subdir'"),
-        (["server": "10.0.0.1", "share": "/x", "onRemove": "delete"], "option 'onRemove'"),
+        (["server": "127.0.0.1", "share": "relative/path"], "option 'share'"),
+        (["server": "127.0.0.1", "share": "/x", "version": "5"], "option 'version'"),
+        (["server": "127.0.0.1", "share": "/x", "subdir": "../up"], "option 'subdir'"),
+        (["server": "127.0.0.1", "share": "/x", "onRemove": "delete"], "option 'onRemove'"),
         (["server": "", "share": "/x"], "missing required option 'server'"),
     ])
     func badDefinitionsAreRefusedNamingTheKey(_ options: [String: String], _ expected: String) throws {
