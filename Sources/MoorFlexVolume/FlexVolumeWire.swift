@@ -1,3 +1,5 @@
+import MoorCore
+
 /// The JSON kubelet reads back from every call (driver-call.go's
 /// DriverStatus). Built by hand so `init` never touches a JSON encoder.
 public enum FlexVolumeReply: Equatable, Sendable {
@@ -11,10 +13,10 @@ public enum FlexVolumeReply: Equatable, Sendable {
         case .success:
             return #"{"status":"Success"}"#
         case .failure(let message):
-            return #"{"status":"Failure","message":"# + jsonString(message) + "}"
+            return #"{"status":"Failure","message":"# + JSONText.string(message) + "}"
         case .notSupported(let message):
             guard let message else { return #"{"status":"Not supported"}"# }
-            return #"{"status":"Not supported","message":"# + jsonString(message) + "}"
+            return #"{"status":"Not supported","message":"# + JSONText.string(message) + "}"
         case .capabilities(let c):
             return #"{"status":"Success","capabilities":{"attach":\#(c.attach),"selinuxRelabel":\#(c.selinuxRelabel),"fsGroup":\#(c.fsGroup),"supportsMetrics":\#(c.supportsMetrics),"requiresFSResize":\#(c.requiresFSResize)}}"#
         }
@@ -51,26 +53,4 @@ public enum KubeletKey {
     public static let podNamespace = "kubernetes.io/pod.namespace"
     public static let secretPrefix = "kubernetes.io/secret/"
     public static let reservedSuffixes = ["kubernetes.io/", "k8s.io/"]
-}
-
-/// Escapes a string for a JSON string literal (RFC 8259).
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7f {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }

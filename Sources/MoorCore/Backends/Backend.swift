@@ -1,5 +1,16 @@
 import Logging
 
+/// What every backend works with on this node: the state dir, the admin
+/// policy (read when a decision needs it), the helper runner, the mounter
+/// and the logger. Built once by the core.
+public struct NodeContext: Sendable {
+    public let state: StateDirectory
+    public let policy: @Sendable () throws -> Policy
+    public let runner: any CommandRunning
+    public let mounter: any Mounter
+    public let logger: Logger
+}
+
 /// What a backend did when it staged a source.
 public struct StageResult: Sendable {
     public var record: StagingRecord

@@ -6,20 +6,13 @@ import Logging
 /// Local disks: a block device the policy allows, or a sparse file under
 /// the state dir on a loop device. Formatted only when blank.
 public struct DiskBackend: Backend {
-    let state: StateDirectory
-    let policy: @Sendable () throws -> Policy
-    let runner: any CommandRunning
-    let mounter: any Mounter
-    let logger: Logger
+    let node: NodeContext
+    var state: StateDirectory { node.state }
+    var runner: any CommandRunning { node.runner }
+    var mounter: any Mounter { node.mounter }
+    var logger: Logger { node.logger }
 
-    public init(state: StateDirectory, policy: @escaping @Sendable () throws -> Policy, runner: any CommandRunning,
-                mounter: any Mounter, logger: Logger) {
-        self.state = state
-        self.policy = policy
-        self.runner = runner
-        self.mounter = mounter
-        self.logger = logger
-    }
+    public init(node: NodeContext) { self.node = node }
 
     private func disk(_ definition: VolumeDefinition) -> DiskSpec {
         guard case .disk(let spec) = definition.spec else { preconditionFailure("DiskBackend given a \(definition.spec.typeName) volume") }
@@ -40,7 +33,7 @@ public struct DiskBackend: Backend {
 
     /// The device's real path, after the policy allowed the path as given.
     func checkedDevice(_ path: String) throws -> String {
-        let policy = try policy()
+        let policy = try node.policy()
         guard policy.allowsDevice(path) else {
             throw MoorError(.forbidden, "device \(path) is not allowed by the node's policy (allowedDevices in \(policy.path))")
         }

@@ -11,20 +11,13 @@ import Logging
 /// Credentials go to root-only files under `<stateDir>/credentials`,
 /// removed on release, and never into argv, logs or errors.
 public struct FUSEBackend: Backend {
-    let state: StateDirectory
-    let policy: @Sendable () throws -> Policy
-    let runner: any CommandRunning
-    let mounter: any Mounter
-    let logger: Logger
+    let node: NodeContext
+    var state: StateDirectory { node.state }
+    var runner: any CommandRunning { node.runner }
+    var mounter: any Mounter { node.mounter }
+    var logger: Logger { node.logger }
 
-    public init(state: StateDirectory, policy: @escaping @Sendable () throws -> Policy, runner: any CommandRunning,
-                mounter: any Mounter, logger: Logger) {
-        self.state = state
-        self.policy = policy
-        self.runner = runner
-        self.mounter = mounter
-        self.logger = logger
-    }
+    public init(node: NodeContext) { self.node = node }
 
     private func fuse(_ definition: VolumeDefinition) -> FUSESpec {
         guard case .fuse(let spec) = definition.spec else { preconditionFailure("FUSEBackend given a \(definition.spec.typeName) volume") }
@@ -42,7 +35,7 @@ public struct FUSEBackend: Backend {
 
     public func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult {
         let spec = fuse(definition)
-        guard try policy().allowedFuseHelpers.contains(spec.helper) else {
+        guard try node.policy().allowedFuseHelpers.contains(spec.helper) else {
             throw MoorError(.forbidden, "FUSE helper '\(spec.helper)' is not allowed by the node's policy (allowedFuseHelpers)")
         }
         let key = try stagingKey(for: definition)

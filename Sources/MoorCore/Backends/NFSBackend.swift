@@ -9,15 +9,12 @@ import Logging
 /// the helper's whole process group killed on timeout. Consumers bind the
 /// share, or a `subdir` of it.
 public struct NFSBackend: Backend {
-    let runner: any CommandRunning
-    let mounter: any Mounter
-    let logger: Logger
+    let node: NodeContext
+    var runner: any CommandRunning { node.runner }
+    var mounter: any Mounter { node.mounter }
+    var logger: Logger { node.logger }
 
-    public init(runner: any CommandRunning, mounter: any Mounter, logger: Logger) {
-        self.runner = runner
-        self.mounter = mounter
-        self.logger = logger
-    }
+    public init(node: NodeContext) { self.node = node }
 
     private func nfs(_ definition: VolumeDefinition) -> NFSSpec {
         guard case .nfs(let spec) = definition.spec else { preconditionFailure("NFSBackend given a \(definition.spec.typeName) volume") }

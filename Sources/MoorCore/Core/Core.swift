@@ -57,14 +57,13 @@ public struct Core: Sendable {
         }
     }
 
+    var node: NodeContext { NodeContext(state: state, policy: policy, runner: runner, mounter: mounter, logger: logger) }
+
     func backend(for type: String) throws -> any Backend {
         switch type {
-        case "disk":
-            return DiskBackend(state: state, policy: policy, runner: runner, mounter: mounter, logger: logger)
-        case "fuse":
-            return FUSEBackend(state: state, policy: policy, runner: runner, mounter: mounter, logger: logger)
-        case "nfs":
-            return NFSBackend(runner: runner, mounter: mounter, logger: logger)
+        case "disk": return DiskBackend(node: node)
+        case "fuse": return FUSEBackend(node: node)
+        case "nfs": return NFSBackend(node: node)
         default:
             throw MoorError(.backendUnavailable, "\(type): backend not available yet in this version of moor")
         }
