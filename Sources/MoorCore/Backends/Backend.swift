@@ -36,6 +36,10 @@ public protocol Backend: Sendable {
     /// What consumers bind: the staging mount, or a directory inside it.
     func consumerSource(for definition: VolumeDefinition, staging: String) -> String
 
+    /// Whether moor made the file system and may set its root's ownership
+    /// (fsGroup); a network or FUSE share's belongs to its server.
+    var ownsFileSystem: Bool { get }
+
     /// Deletes what a named volume owns, when it is removed for good. The
     /// caller holds the staging key's lock and has checked it is not staged.
     func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws
@@ -43,5 +47,6 @@ public protocol Backend: Sendable {
 
 extension Backend {
     public func consumerSource(for definition: VolumeDefinition, staging: String) -> String { staging }
+    public var ownsFileSystem: Bool { false }
     public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {}
 }

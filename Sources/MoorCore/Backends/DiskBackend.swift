@@ -14,6 +14,8 @@ public struct DiskBackend: Backend {
 
     public init(node: NodeContext) { self.node = node }
 
+    public var ownsFileSystem: Bool { true }
+
     private func disk(_ definition: VolumeDefinition) -> DiskSpec {
         guard case .disk(let spec) = definition.spec else { preconditionFailure("DiskBackend given a \(definition.spec.typeName) volume") }
         return spec

@@ -87,8 +87,8 @@ public struct Core: Sendable {
     }
 
     /// Makes the volume available at `consumer.target`: stages the source
-    /// if this is its first consumer, then binds. Idempotent: a target that
-    /// already shows this volume is left as it is.
+    /// if this is its first consumer (or its staging mount died), then
+    /// binds. Idempotent: a target that already shows this volume is left as it is.
     public func publish(_ definition: VolumeDefinition, to consumer: Consumer) throws {
         try checkTarget(consumer.target)
         let backend = try backend(for: definition.spec.typeName)
@@ -97,53 +97,71 @@ public struct Core: Sendable {
         let deadline = Deadline(definition.common.timeout)
         try state.prepare()
         try state.withLock(key.rawValue) {
-            var table = try mounter.mountTable()
-            var stagedEntry = table.mount(at: staging)
-            if stagedEntry != nil, let problem = Health.probe(staging, within: .seconds(5)) {
-                guard problem.isCorruptedMount else {
-                    throw MoorError(.timedOut, "the volume's staging mount does not answer (\(problem)); is its server reachable?")
-                }
-                // A dead FUSE daemon or a stale NFS handle: unmount and stage again.
-                logger.info("staging mount is dead, staging again", metadata: ["staging": "\(key)", "error": "\(problem)"])
-                try backend.release(at: staging, record: StagingRecord.load(state.recordPath(key)), deadline: deadline)
-                table = try mounter.mountTable()
-                stagedEntry = nil
-            }
+            try releaseIfDead(key, backend: backend, deadline: deadline)
+            let table = try mounter.mountTable()
             if let existing = table.mount(at: consumer.target) {
-                if let stagedEntry, existing.device == stagedEntry.device {
-                    logger.debug("already published", metadata: ["target": "\(consumer.target)", "staging": "\(key)"])
-                    return
+                guard existing.device == table.mount(at: staging)?.device else {
+                    throw MoorError(.conflict, "\(consumer.target) already has another file system mounted on it")
                 }
-                throw MoorError(.conflict, "\(consumer.target) already has another file system mounted on it")
+                logger.debug("already published", metadata: ["target": "\(consumer.target)", "staging": "\(key)"])
+                return
             }
-            if stagedEntry == nil {
-                try Sys.mkdirs(staging, mode: 0o700)
-                let result = try backend.stage(definition, at: staging, deadline: deadline)
-                do {
-                    try state.writeAtomically(state.recordPath(key), try result.record.encoded())
-                    if result.created && !definition.common.readOnly { try applyOwnership(definition.common, root: staging) }
-                } catch {
-                    try? backend.release(at: staging, record: result.record, deadline: Deadline(.seconds(30)))
-                    throw error
+            if let staged = table.mount(at: staging) {
+                if staged.isReadOnly && !definition.common.readOnly && !consumer.readOnly {
+                    throw MoorError(.conflict, "the volume is staged read-only on this node; a read-write consumer must wait until every read-only one is gone")
                 }
-                logger.info("staged", metadata: ["staging": "\(key)", "backend.type": "\(definition.spec.typeName)"])
-                table = try mounter.mountTable()
-            } else if definition.common.readOnly == false, stagedEntry!.isReadOnly, !consumer.readOnly {
-                throw MoorError(.conflict, "the volume is staged read-only on this node; a read-write consumer must wait until every read-only one is gone")
+            } else {
+                try stage(definition, with: backend, key: key, deadline: deadline)
             }
             do {
-                let stagedReadOnly = table.mount(at: staging)?.isReadOnly ?? false
-                if let gid = consumer.fsGroup, !consumer.readOnly, !definition.common.readOnly, !stagedReadOnly {
-                    try applyFSGroup(gid, root: staging)
-                }
-                let source = backend.consumerSource(for: definition, staging: staging)
-                try mounter.mount(.bind(source, to: consumer.target, readOnly: consumer.readOnly || definition.common.readOnly))
+                try bind(definition, to: consumer, with: backend, staging: staging)
             } catch {
                 try? releaseIfUnused(key, backend: backend, deadline: Deadline(.seconds(30)))
                 throw error
             }
             logger.info("published", metadata: ["target": "\(consumer.target)", "staging": "\(key)", "readOnly": "\(consumer.readOnly)"])
         }
+    }
+
+    /// A staging mount whose FUSE daemon died or whose NFS handle went stale
+    /// is released, so this publish stages it again. One that does not
+    /// answer at all is an error: its server may come back.
+    func releaseIfDead(_ key: StagingKey, backend: any Backend, deadline: Deadline) throws {
+        let staging = state.stagingPath(key)
+        guard try mounter.mountTable().isMountPoint(staging), let problem = Health.probe(staging, within: .seconds(5)) else { return }
+        guard problem.isCorruptedMount else {
+            throw MoorError(.timedOut, "the volume's staging mount does not answer (\(problem)); is its server reachable?")
+        }
+        logger.info("staging mount is dead, staging again", metadata: ["staging": "\(key)", "error": "\(problem)"])
+        try backend.release(at: staging, record: StagingRecord.load(state.recordPath(key)), deadline: deadline)
+    }
+
+    /// Mounts the source at its staging path and records it.
+    func stage(_ definition: VolumeDefinition, with backend: any Backend, key: StagingKey, deadline: Deadline) throws {
+        let staging = state.stagingPath(key)
+        try Sys.mkdirs(staging, mode: 0o700)
+        let result = try backend.stage(definition, at: staging, deadline: deadline)
+        do {
+            try state.writeAtomically(state.recordPath(key), try result.record.encoded())
+            if result.created && !definition.common.readOnly { try applyOwnership(definition.common, root: staging) }
+        } catch {
+            try? backend.release(at: staging, record: result.record, deadline: Deadline(.seconds(30)))
+            throw error
+        }
+        logger.info("staged", metadata: ["staging": "\(key)", "backend.type": "\(definition.spec.typeName)"])
+    }
+
+    /// Binds the staging mount (or the part consumers get) into the consumer.
+    func bind(_ definition: VolumeDefinition, to consumer: Consumer, with backend: any Backend, staging: String) throws {
+        let readOnly = consumer.readOnly || definition.common.readOnly
+        // fsGroup is applied on file systems moor made and owns (local disks);
+        // an NFS or FUSE share's ownership belongs to its server.
+        if let gid = consumer.fsGroup, !readOnly, backend.ownsFileSystem,
+           try mounter.mountTable().mount(at: staging)?.isReadOnly == false {
+            try applyFSGroup(gid, root: staging)
+        }
+        let source = backend.consumerSource(for: definition, staging: staging)
+        try mounter.mount(.bind(source, to: consumer.target, readOnly: readOnly))
     }
 
     /// Removes the volume from `target` and releases its staging mount if
