@@ -64,6 +64,7 @@ public struct Core: Sendable {
         case "disk": return DiskBackend(node: node)
         case "fuse": return FUSEBackend(node: node)
         case "nfs": return NFSBackend(node: node)
+        case "iscsi": return ISCSIBackend(node: node)
         default:
             throw MoorError(.backendUnavailable, "\(type): backend not available yet in this version of moor")
         }

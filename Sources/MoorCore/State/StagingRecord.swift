@@ -14,6 +14,10 @@ public struct StagingRecord: Codable, Equatable, Sendable {
     public var loopBackingFile: String?
     /// Root-only credential files written for this mount, removed on release.
     public var credentialFiles: [String]?
+    /// The iSCSI target, portals and LUN behind the device, for release.
+    public var iscsiTarget: String?
+    public var iscsiPortals: [String]?
+    public var iscsiLUN: UInt32?
 
     public init(type: String, source: String, device: String? = nil, loopBackingFile: String? = nil, credentialFiles: [String]? = nil) {
         self.type = type

@@ -128,6 +128,13 @@ public enum Sys {
         }
     }
 
+    /// Writes `text` to an existing file such as a sysfs attribute.
+    public static func writeText(_ path: String, _ text: String) throws(SystemCallError) {
+        let fd = try open(path, O_WRONLY)
+        defer { close(fd) }
+        try writeAll(fd, Array(text.utf8), path)
+    }
+
     /// Reads a whole file (mountinfo, sysfs attributes, state records).
     public static func readFile(_ path: String, limit: Int = 16 << 20) throws(SystemCallError) -> [UInt8] {
         let fd = try open(path, O_RDONLY)

@@ -1,0 +1,229 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
+/// One iSCSI LUN per volume. Attach goes through `iscsiadm` (discovery, a
+/// node record with manual scan and startup, CHAP as node-record updates,
+/// login under the deadline) unless a session to the target already
+/// exists; then only this LUN is scanned, its block device found in sysfs,
+/// and the core's safe format-and-mount applies. Release unmounts, flushes
+/// and deletes the SCSI device, and logs out only when no other LUN of the
+/// target is staged on the node, decided under a per-target lock.
+public struct ISCSIBackend: Backend {
+    let node: NodeContext
+    var runner: any CommandRunning { node.runner }
+    var mounter: any Mounter { node.mounter }
+    var logger: Logger { node.logger }
+
+    public init(node: NodeContext) { self.node = node }
+
+    public var ownsFileSystem: Bool { true }
+
+    private func iscsi(_ definition: VolumeDefinition) -> ISCSISpec {
+        guard case .iscsi(let spec) = definition.spec else { preconditionFailure("ISCSIBackend given a \(definition.spec.typeName) volume") }
+        return spec
+    }
+
+    public func stagingKey(for definition: VolumeDefinition) throws -> StagingKey {
+        let spec = iscsi(definition)
+        let leaf = spec.iqn.split(separator: ":").last.map(String.init) ?? "target"
+        return StagingKey(prefix: "iscsi-\(leaf)-lun\(spec.lun)", source: ([spec.iqn, String(spec.lun)] + spec.portals.sorted()).joined(separator: "\u{0}"))
+    }
+
+    func targetLock(_ iqn: String) -> String { StagingKey(prefix: "iscsi-target", source: iqn).rawValue }
+
+    public func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult {
+        let spec = iscsi(definition)
+        let hosts: [Int] = try node.state.withLock(targetLock(spec.iqn)) {
+            var hosts: [Int] = []
+            var failures: [String] = []
+            for portal in spec.portals {
+                do { hosts.append(try attach(spec, portal: portal, timeout: definition.common.timeout, deadline: deadline)) } catch {
+                    failures.append(MoorError.from(error).message)
+                }
+            }
+            guard !hosts.isEmpty else { throw MoorError(.backendUnavailable, failures.joined(separator: "; ")) }
+            return hosts
+        }
+        var record = StagingRecord(type: "iscsi", source: "iscsi \(spec.iqn) lun \(spec.lun)")
+        record.iscsiTarget = spec.iqn
+        record.iscsiPortals = spec.portals
+        record.iscsiLUN = spec.lun
+        do {
+            let device = try waitForDevice(spec, hosts: hosts, deadline: deadline)
+            record.device = device
+            let created = try SafeFormat(runner: runner, mounter: mounter).formatAndMount(
+                .init(device: device, target: path, fsType: spec.fsType, mkfsOptions: spec.mkfsOptions,
+                      mountOptions: definition.common.mountOptions, readOnly: definition.common.readOnly),
+                deadline: deadline)
+            if created { try? Sys.rmdir(path + "/lost+found") }
+            return StageResult(record: record, created: created)
+        } catch {
+            try? detach(record, except: path)
+            throw error
+        }
+    }
+
+    /// Logs in through `portal` unless a session exists; returns the SCSI host.
+    func attach(_ spec: ISCSISpec, portal: String, timeout: Duration, deadline: Deadline) throws -> Int {
+        if let session = ISCSISessions.sessions(to: spec.iqn, portal: portal).first, let host = session.host {
+            logger.debug("iscsi session exists", metadata: ["iqn": "\(spec.iqn)", "portal": "\(portal)"])
+            return host
+        }
+        let iface = try interface(for: spec, deadline: deadline)
+        let node = ["-m", "node", "-T", spec.iqn, "-p", portal] + (iface.map { ["-I", $0] } ?? [])
+        let discovery = ["-m", "discoverydb", "-t", "sendtargets", "-p", portal] + (iface.map { ["-I", $0] } ?? [])
+        _ = try iscsiadm(discovery + ["-o", "new"], deadline: deadline, allowed: [15])
+        if let user = spec.discoveryChapUser, let secret = spec.discoveryChapSecret {
+            try update(discovery, "discovery.sendtargets.auth.authmethod", .plain("CHAP"), deadline)
+            try update(discovery, "discovery.sendtargets.auth.username", .secret(user), deadline)
+            try update(discovery, "discovery.sendtargets.auth.password", .secret(secret), deadline)
+        }
+        let found = try iscsiadm(discovery + ["--discover"], deadline: deadline, allowed: [])
+        guard found.stdout.contains(spec.iqn) else {
+            throw MoorError(.notFound, "iscsi: portal \(portal) does not offer target \(spec.iqn)")
+        }
+        do {
+            // Only this LUN is scanned, by moor; nothing logs in at boot.
+            try update(node, "node.session.scan", .plain("manual"), deadline)
+            try update(node, "node.startup", .plain("manual"), deadline)
+            // One login attempt that fits the volume's timeout, so iscsid does
+            // not keep retrying after moor gave up.
+            let loginSeconds = max(2, min(15, timeout.components.seconds / 2))
+            try update(node, "node.conn[0].timeo.login_timeout", .plain(String(loginSeconds)), deadline)
+            try update(node, "node.session.initial_login_retry_max", .plain("1"), deadline)
+            if let user = spec.chapUser, let secret = spec.chapSecret {
+                try update(node, "node.session.auth.authmethod", .plain("CHAP"), deadline)
+                try update(node, "node.session.auth.username", .secret(user), deadline)
+                try update(node, "node.session.auth.password", .secret(secret), deadline)
+            }
+            let login = try iscsiadm(node + ["--login"], deadline: deadline, allowed: [15])
+            _ = login
+        } catch {
+            // Leave no session and no record holding a CHAP secret behind.
+            _ = try? iscsiadm(node + ["--logout"], deadline: Deadline(.seconds(10)), allowed: [2, 21])
+            _ = try? iscsiadm(node + ["-o", "delete"], deadline: Deadline(.seconds(10)), allowed: [21])
+            if ISCSISessions.all().allSatisfy({ !$0.portals.contains(portal) }) {
+                _ = try? iscsiadm(discovery + ["-o", "delete"], deadline: Deadline(.seconds(10)), allowed: [21])
+            }
+            throw error
+        }
+        let clock = ContinuousClock()
+        while clock.now < deadline.end {
+            if let host = ISCSISessions.sessions(to: spec.iqn, portal: portal).first?.host { return host }
+            usleep(50_000)
+        }
+        throw MoorError(.timedOut, "iscsi: logged in to \(spec.iqn) at \(portal), but no session appeared in sysfs")
+    }
+
+    /// The iscsiadm interface: the volume's `iface`, or one moor makes for
+    /// `initiatorName` (the initiator name is a property of an interface).
+    func interface(for spec: ISCSISpec, deadline: Deadline) throws -> String? {
+        guard let initiator = spec.initiatorName else { return spec.iface }
+        let name = spec.iface ?? StagingKey(prefix: "moor", source: initiator).rawValue
+        _ = try iscsiadm(["-m", "iface", "-I", name, "-o", "new"], deadline: deadline, allowed: [15])
+        try update(["-m", "iface", "-I", name], "iface.initiatorname", .plain(initiator), deadline)
+        return name
+    }
+
+    enum Value { case plain(String), secret(Secret) }
+
+    /// One node-record field. Secrets are argv for an instant and are
+    /// redacted in every message and log.
+    func update(_ record: [String], _ name: String, _ value: Value, _ deadline: Deadline) throws {
+        switch value {
+        case .plain(let text):
+            _ = try iscsiadm(record + ["-o", "update", "-n", name, "-v", text], deadline: deadline, allowed: [])
+        case .secret(let secret):
+            try secret.withValue { text in
+                var command = Command("iscsiadm", record + ["-o", "update", "-n", name, "-v", text], timeout: try deadline.remaining(for: "iscsiadm"))
+                command.sensitiveArguments = [record.count + 5]
+                let result = try runner.run(command)
+                guard result.succeeded else { throw MoorError(.system, "iscsiadm could not set \(name) (exit status \(result.status))") }
+            }
+        }
+    }
+
+    /// Runs iscsiadm; exit statuses in `allowed` count as success
+    /// (15 session exists, 21 no records, 2 session not found).
+    @discardableResult
+    func iscsiadm(_ arguments: [String], deadline: Deadline, allowed: Set<Int32>) throws -> CommandResult {
+        let result = try runner.run(Command("iscsiadm", arguments, timeout: deadline.remaining(for: "iscsiadm")))
+        guard result.succeeded || allowed.contains(result.status) else {
+            let reason = result.status == 24 ? "CHAP authentication failed" : CommandResult.tail(result.stderr.isEmpty ? result.stdout : result.stderr)
+            throw MoorError(result.status == 24 ? .forbidden : .system, "iscsiadm \(arguments.prefix(2).joined(separator: " ")) failed: \(reason)")
+        }
+        return result
+    }
+
+    /// Scans exactly this LUN on each host and waits for its block device.
+    /// With several portals, a multipath device over the paths is preferred
+    /// when multipathd made one.
+    func waitForDevice(_ spec: ISCSISpec, hosts: [Int], deadline: Deadline) throws -> String {
+        for host in hosts {
+            // Channel and target are always 0 for iSCSI.
+            try? Sys.writeText("/sys/class/scsi_host/host\(host)/scan", "0 0 \(spec.lun)")
+        }
+        let clock = ContinuousClock()
+        while clock.now < deadline.end {
+            let paths = hosts.flatMap { ISCSISessions.blockDevices(host: $0, lun: spec.lun) }
+            if let first = paths.first, (try? Sys.stat(first)) != nil {
+                if paths.count > 1, let multipath = Self.multipathParent(of: first) { return multipath }
+                return first
+            }
+            usleep(50_000)
+        }
+        throw MoorError(.timedOut, "iscsi: LUN \(spec.lun) of \(spec.iqn) did not appear as a block device within the volume's timeout")
+    }
+
+    /// `/dev/dm-N` whose slaves include `device`, if multipathd made one.
+    static func multipathParent(of device: String) -> String? {
+        let name = String(device.split(separator: "/").last ?? "")
+        let blocks = (try? Sys.listDirectory("/sys/block")) ?? []
+        return blocks.filter { $0.hasPrefix("dm-") }
+            .first { ((try? Sys.listDirectory("/sys/block/\($0)/slaves")) ?? []).contains(name) }
+            .map { "/dev/" + $0 }
+    }
+
+    public func release(at path: String, record: StagingRecord?, deadline: Deadline) throws {
+        try NetworkUnmount(runner: runner, mounter: mounter).unmount(path, deadline: deadline)
+        guard let record else { return }
+        try detach(record, except: path)
+    }
+
+    /// Flushes and deletes the LUN's SCSI devices, then logs out of the
+    /// target if no other staged volume uses it.
+    func detach(_ record: StagingRecord, except path: String) throws {
+        guard let iqn = record.iscsiTarget, let lun = record.iscsiLUN else { return }
+        try node.state.withLock(targetLock(iqn)) {
+            let sessions = ISCSISessions.sessions(to: iqn)
+            for device in sessions.compactMap(\.host).flatMap({ ISCSISessions.blockDevices(host: $0, lun: lun) }) {
+                _ = try? runner.run(Command("blockdev", ["--flushbufs", device], timeout: .seconds(10)))
+                let name = device.split(separator: "/").last.map(String.init) ?? ""
+                try? Sys.writeText("/sys/block/\(name)/device/delete", "1")
+            }
+            guard !targetInUse(iqn, except: path) else {
+                logger.debug("iscsi session kept: another LUN of the target is staged", metadata: ["iqn": "\(iqn)"])
+                return
+            }
+            for portal in record.iscsiPortals ?? [] {
+                let node = ["-m", "node", "-T", iqn, "-p", portal]
+                _ = try? iscsiadm(node + ["--logout"], deadline: Deadline(.seconds(30)), allowed: [2, 21])
+                _ = try? iscsiadm(node + ["-o", "delete"], deadline: Deadline(.seconds(10)), allowed: [21])
+            }
+            logger.info("iscsi logged out", metadata: ["iqn": "\(iqn)"])
+        }
+    }
+
+    /// Whether another staging mount on this node holds a LUN of `iqn`.
+    func targetInUse(_ iqn: String, except path: String) -> Bool {
+        let root = node.state.stagingRoot
+        let table = (try? mounter.mountTable()) ?? MountTable(entries: [])
+        return ((try? Sys.listDirectory(root)) ?? []).filter { $0.hasSuffix(".json") }.contains { file in
+            let staging = root + "/" + String(file.dropLast(5))
+            guard staging != path, table.isMountPoint(staging), let other = StagingRecord.load(root + "/" + file) else { return false }
+            return other.iscsiTarget == iqn
+        }
+    }
+}
