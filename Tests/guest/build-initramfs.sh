@@ -144,4 +144,8 @@ tmp=$(mktemp "$cache/.initramfs.XXXXXX")
 (cd "$work" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$tmp"
 chmod 0644 "$tmp"
 mv -f "$tmp" "$out"
+# Older builds for this kernel (qemu has read any initrd it booted).
+for old in "$cache/initramfs-$kver-"*.cpio; do
+    [[ $old == "$out" ]] || rm -f "$old"
+done
 echo "$out"

@@ -11,7 +11,7 @@
 #   - console lines MOOR-GUEST-SCRIPT-BEGIN / MOOR-GUEST-SCRIPT-END and
 #     MOOR-GUEST-STATUS=<n> (the fallback when the share is unusable)
 # Status 125: the node could not be set up; 124: the script ran past its
-# deadline (moor.deadline=, seconds) and was killed.
+# deadline (moor.deadline_at=, epoch seconds) and was killed.
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
@@ -20,7 +20,6 @@ exec </dev/console >/dev/console 2>&1
 
 MOOR_GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MOOR_GUEST_RESULTS=/moor-guest/results
-export MOOR_GUEST_TRACE=1
 export MOOR_GUEST=1 MOOR_GUEST_DIR MOOR_GUEST_RESULTS
 
 guest_arg() { # value of NAME=... on the kernel command line
@@ -33,7 +32,14 @@ guest_arg() { # value of NAME=... on the kernel command line
 
 guest_uptime() { local u; read -r u _ </proc/uptime; printf '%s\n' "$u"; }
 
-have_results() { mountpoint -q "$MOOR_GUEST_RESULTS" 2>/dev/null; }
+guest_mounted() { # MOUNTPOINT (bash only: every exec costs under TCG)
+    local _d mp _r
+    [[ -r /proc/mounts ]] || return 1
+    while read -r _d mp _r; do [[ $mp == "$1" ]] && return 0; done </proc/mounts
+    return 1
+}
+
+have_results() { guest_mounted "$MOOR_GUEST_RESULTS"; }
 
 guest_poweroff() {
     # No global sync: a dirty NFS mount whose server is gone would hang it.
@@ -59,24 +65,26 @@ guest_report() { # STATUS [MESSAGE]
 # Ends every process but PID 1 and the ones named: daemons a script leaves
 # behind must not keep the output pipe open.
 guest_kill_others() {
-    local keep=" 1 $$ $* " p pids=""
+    local keep=" 1 $$ $* " p
+    local -a pids=() alive=()
     for p in /proc/[0-9]*; do
         p=${p#/proc/}
         [[ $keep == *" $p "* ]] && continue
         [[ -s /proc/$p/cmdline ]] || continue  # kernel threads
-        pids+=" $p"
+        pids+=("$p")
     done
-    [[ -n $pids ]] || return 0
-    kill -TERM $pids 2>/dev/null
+    ((${#pids[@]})) || return 0
+    kill -TERM "${pids[@]}" 2>/dev/null
     for _ in 1 2 3 4 5 6 7 8 9 10; do
-        local alive=""
-        for p in $pids; do [[ -d /proc/$p ]] && alive+=" $p"; done
-        [[ -z $alive ]] && return 0
+        alive=()
+        for p in "${pids[@]}"; do [[ -d /proc/$p ]] && alive+=("$p"); done
+        ((${#alive[@]})) || return 0
         sleep 0.3
     done
-    kill -KILL $alive 2>/dev/null
+    kill -KILL "${alive[@]}" 2>/dev/null
 }
 
+guest_arg moor.trace >/dev/null && export MOOR_GUEST_TRACE=1
 MOOR_GUEST_T_INIT=$(guest_uptime)
 export MOOR_GUEST_T_INIT
 echo "MOOR-GUEST: stage 2 at ${MOOR_GUEST_T_INIT}s after boot, kernel $(uname -r)"
@@ -96,7 +104,11 @@ if have_results && [[ -r $MOOR_GUEST_RESULTS/env ]]; then
     set +a
 fi
 
-deadline=$(guest_arg moor.deadline) || deadline=0
+deadline=0
+if deadline_at=$(guest_arg moor.deadline_at); then
+    deadline=$((deadline_at - ${EPOCHSECONDS:-$(date +%s)}))
+    ((deadline > 0)) || deadline=1
+fi
 output=/dev/null
 have_results && output=$MOOR_GUEST_RESULTS/output
 : >"$output" 2>/dev/null || output=/dev/null
@@ -107,7 +119,7 @@ echo "MOOR-GUEST: node ready at ${MOOR_GUEST_T_SCRIPT}s after boot"
 echo "MOOR-GUEST-SCRIPT-BEGIN $script"
 if [[ -x $script ]]; then run=("$script"); else run=(/bin/bash "$script"); fi
 if ((deadline > 0)); then run=(timeout -k 10 "$deadline" "${run[@]}"); fi
-(cd /tmp && exec "${run[@]}") > >(tee "$output") 2>&1 </dev/null
+(cd "${TMPDIR:-/tmp}" && exec "${run[@]}") > >(tee "$output") 2>&1 </dev/null
 status=$?
 teepid=$!
 guest_kill_others "$teepid"

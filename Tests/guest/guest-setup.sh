@@ -8,16 +8,20 @@
 # Layout worth knowing in the guest:
 #   /            overlay: host root (read-only 9p) + tmpfs upper (writable,
 #                discarded at power-off; the host is never written)
-#   /tmp /run    fresh tmpfs (an NFS export must live on tmpfs, not on the
-#                overlay: ganesha's VFS FSAL needs file handles)
+#   /run         fresh tmpfs
+#   /tmp         the host's /tmp through the overlay (host files readable,
+#                writes stay in the guest)
+#   /moor-guest/tmp  tmpfs, exported as TMPDIR: put NFS exports, backing
+#                files and other scratch here (ganesha's VFS FSAL cannot
+#                export a directory of the overlay: it needs file handles)
 #   /moor-guest/results   writable 9p share of a host dir (status, output, env)
 
 guest_warn() { echo "guest-setup: warning: $*"; }
 guest_step() { [[ -n ${MOOR_GUEST_TRACE:-} ]] && echo "guest-setup: $(guest_uptime) $*"; return 0; }
 
 guest_mount() { # TYPE SOURCE TARGET [OPTIONS]
-    mountpoint -q "$3" 2>/dev/null && return 0
-    mkdir -p "$3"
+    [[ -r /proc/mounts ]] && guest_mounted "$3" && return 0
+    [[ -d $3 ]] || mkdir -p "$3"
     mount -t "$1" ${4:+-o "$4"} "$2" "$3"
 }
 
@@ -25,13 +29,13 @@ guest_setup() {
     local t0 m
     t0=$(guest_uptime 2>/dev/null || echo 0)
 
-    guest_mount proc proc /proc || return 1
-    guest_mount sysfs sysfs /sys || return 1
-    guest_mount devtmpfs devtmpfs /dev mode=0755 || return 1
+    guest_mount proc proc /proc || { echo "guest-setup: failed at line $LINENO"; return 1; }
+    guest_mount sysfs sysfs /sys || { echo "guest-setup: failed at line $LINENO"; return 1; }
+    guest_mount devtmpfs devtmpfs /dev mode=0755 || { echo "guest-setup: failed at line $LINENO"; return 1; }
     guest_mount devpts devpts /dev/pts gid=5,mode=620,ptmxmode=666 || guest_warn "devpts"
     guest_mount tmpfs tmpfs /dev/shm mode=1777,nosuid,nodev || guest_warn "/dev/shm"
-    guest_mount tmpfs tmpfs /run mode=0755,nosuid,nodev,size=20% || return 1
-    guest_mount tmpfs tmpfs /tmp mode=1777,nosuid,nodev || return 1
+    guest_mount tmpfs tmpfs /run mode=0755,nosuid,nodev,size=20% || { echo "guest-setup: failed at line $LINENO"; return 1; }
+    guest_mount tmpfs tmpfs /moor-guest/tmp mode=1777,nodev || { echo "guest-setup: failed at line $LINENO"; return 1; }
     guest_mount cgroup2 cgroup2 /sys/fs/cgroup nsdelegate || guest_warn "cgroup2"
     [[ -e /dev/fd ]] || ln -s /proc/self/fd /dev/fd
     [[ -e /dev/stdin ]] || ln -s /proc/self/fd/0 /dev/stdin
@@ -55,11 +59,12 @@ guest_setup() {
     # address: without a non-loopback interface glibc's
     # getaddrinfo(AI_ADDRCONFIG) finds no IPv4 at all, and rpcbind and
     # ganesha then fail.
-    ip link set lo up || return 1
+    ip link set lo up || { echo "guest-setup: failed at line $LINENO"; return 1; }
     if ! ip link show moor0 >/dev/null 2>&1; then
-        ip link add moor0 type dummy &&
-            ip addr add 127.0.0.2/8 dev moor0 &&
-            ip link set moor0 up || guest_warn "dummy interface moor0"
+        if ! { ip link add moor0 type dummy && ip addr add 127.0.0.2/8 dev moor0 &&
+            ip link set moor0 up; }; then
+            guest_warn "dummy interface moor0"
+        fi
     fi
 
     guest_step network
@@ -89,6 +94,7 @@ guest_setup() {
     fi
 
     guest_step iscsid
+    export TMPDIR=/moor-guest/tmp
     MOOR_GUEST_T_SETUP=$(awk -v a="$t0" -v b="$(guest_uptime 2>/dev/null || echo 0)" 'BEGIN{printf "%.1f", b-a}')
     export MOOR_GUEST_T_SETUP
     echo "guest-setup: node set up in ${MOOR_GUEST_T_SETUP}s"
@@ -97,4 +103,7 @@ guest_setup() {
 
 [[ -n ${MOOR_GUEST_TRACE:-} ]] && { PS4='+ ${EPOCHREALTIME} '; set -x; }
 guest_setup
+guest_setup_status=$?
 set +x
+# The status of the last command is what `source` returns.
+((guest_setup_status == 0))

@@ -38,7 +38,8 @@ flex() { # CALL ARGS... : runs moor, prints its output, succeeds on "Success"
 }
 
 pod() { mkdir -p "$work/pods/$1"; echo "$work/pods/$1"; }
-nfs_mounts() { awk '$9 ~ /^nfs4?$/' /proc/self/mountinfo; }
+# mountinfo lines whose file system type (the field after " - ") is nfs or nfs4.
+nfs_mounts() { awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^nfs4?$/) print; break } }' /proc/self/mountinfo; }
 staging_nfs() { nfs_mounts | awk -v root="$MOOR_STATE_DIR/staging/" 'index($5, root) == 1' | wc -l; }
 
 two_pods() { # NAME VERSION SHARE

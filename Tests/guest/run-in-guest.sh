@@ -19,14 +19,19 @@
 #                               handed over too (except MOOR_GUEST_*).
 #   MOOR_GUEST_OUTDIR=DIR       use DIR (created if missing) as the writable
 #                               share, mounted at /moor-guest/results in the
-#                               guest, and keep it: status, output,
-#                               console.log, plus whatever the script writes
-#                               there. Default: a temp dir removed at exit.
+#                               guest, and keep it: status, output (the
+#                               script's), console.log, qemu.log, env, plus
+#                               whatever the script writes there. Default: a
+#                               temp dir removed at exit.
 #   MOOR_GUEST_KERNEL=KVER      boot this kernel instead of the newest one.
 #   MOOR_GUEST_MEMORY=MiB       guest memory (2048).
 #   MOOR_GUEST_CPUS=N           guest CPUs (2).
 #   MOOR_GUEST_QEMU_ARGS="..."  extra qemu arguments (word-split).
 #   MOOR_GUEST_CACHE=DIR        where the initramfs is cached (.build-guest).
+#   MOOR_GUEST_TRACE=1          trace the node's set-up (set -x with times).
+#   MOOR_GUEST_APPEND="..."     extra kernel arguments, e.g. loglevel=7 to see
+#                               the kernel's NFS/iSCSI notices on the console
+#                               (the default, quiet, shows errors only).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -72,9 +77,8 @@ rm -f "$rundir/status" "$rundir/output" "$rundir/console.log" "$rundir/env"
 
 qemu_pid=""
 tail_pid=""
-watchdog_pid=""
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
-    [[ -n $watchdog_pid ]] && kill "$watchdog_pid" 2>/dev/null
     if [[ -n $qemu_pid ]] && kill -0 "$qemu_pid" 2>/dev/null; then
         kill -TERM "$qemu_pid" 2>/dev/null
         sleep 1
@@ -87,10 +91,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The guest kills the script itself a little before the host kills the
-# guest, so that a hung script still reports what it printed.
-deadline=$((timeout > 90 ? timeout - 45 : timeout * 2 / 3))
+# guest, so that a hung script still reports its status and output.
+# Sent as an epoch time: the guest's clock starts from the host's (RTC).
+margin=$((timeout / 4 < 30 ? timeout / 4 : 30))
+deadline=$(($(date +%s) + timeout - margin))
 append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off"
-append+=" moor.init=$here/guest-init.sh moor.script=$script moor.deadline=$deadline"
+append+=" moor.init=$here/guest-init.sh moor.script=$script moor.deadline_at=$deadline"
+[[ -n ${MOOR_GUEST_TRACE:-} ]] && append+=" moor.trace=1"
+[[ -n ${MOOR_GUEST_APPEND:-} ]] && append+=" $MOOR_GUEST_APPEND"
 
 console=$rundir/console.log
 : >"$console"
@@ -105,28 +113,28 @@ qemu_pid=$!
 
 echo "run-in-guest: kernel $kver, script $script, timeout ${timeout}s"
 # Stream the console (the kernel writes CR LF).
-tail -n +1 -s 0.2 -f --pid="$qemu_pid" "$console" | tr -d '\r' &
+tail -n +1 -s 0.2 -f --pid="$qemu_pid" "$console" | tr -d '\r' | sed -u 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' &
 tail_pid=$!
 
+# Wait for the guest, killing it at the deadline. A polling loop rather
+# than a background watchdog: nothing may keep our stdout open after we exit.
 timed_out=0
-(
-    sleep "$timeout"
-    echo "TIMEOUT" >"$rundir/.timed-out"
-    kill -TERM "$qemu_pid" 2>/dev/null
-    sleep 3
-    kill -KILL "$qemu_pid" 2>/dev/null
-) &
-watchdog_pid=$!
-
+SECONDS=0
+while kill -0 "$qemu_pid" 2>/dev/null; do
+    if ((SECONDS >= timeout)); then
+        timed_out=1
+        kill -TERM "$qemu_pid" 2>/dev/null
+        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.5; done
+        kill -KILL "$qemu_pid" 2>/dev/null
+        break
+    fi
+    sleep 1
+done
 wait "$qemu_pid"
 qemu_status=$?
 qemu_pid=""
-kill "$watchdog_pid" 2>/dev/null
-wait "$watchdog_pid" 2>/dev/null
-watchdog_pid=""
 wait "$tail_pid" 2>/dev/null
 tail_pid=""
-[[ -e $rundir/.timed-out ]] && timed_out=1
 
 t_total=$(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 status=""
@@ -136,14 +144,20 @@ else
     # The share is unusable: the marker line on the console is the fallback.
     status=$(tr -d '\r' <"$console" | sed -n 's/^MOOR-GUEST-STATUS=\([0-9][0-9]*\)$/\1/p' | tail -n 1)
 fi
-if ((timed_out)); then
+if [[ ! $status =~ ^[0-9]+$ ]] && ((timed_out)); then
     echo "run-in-guest: FAILED: the guest did not finish within ${timeout}s and was killed" >&2
     exit 124
+fi
+if ((timed_out)); then
+    echo "run-in-guest: warning: the script finished but the guest did not power off within ${timeout}s" >&2
 fi
 if [[ ! $status =~ ^[0-9]+$ ]]; then
     echo "run-in-guest: FAILED: the guest stopped without reporting a status (qemu exit $qemu_status)" >&2
     sed 's/^/run-in-guest: qemu: /' "$rundir/qemu.log" >&2
     exit 125
+fi
+if ((status == 124)) && grep -q 'ran past its deadline' "$console"; then
+    echo "run-in-guest: FAILED: the script did not finish in time and was killed in the guest (timeout ${timeout}s)" >&2
 fi
 echo "run-in-guest: script exited with status $status; guest run took ${t_total}s"
 exit "$status"

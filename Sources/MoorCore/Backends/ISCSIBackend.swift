@@ -93,6 +93,11 @@ public struct ISCSIBackend: Backend {
             let loginSeconds = max(2, min(15, timeout.components.seconds / 2))
             try update(node, "node.conn[0].timeo.login_timeout", .plain(String(loginSeconds)), deadline)
             try update(node, "node.session.initial_login_retry_max", .plain("1"), deadline)
+            // How long I/O waits for a lost target before failing: the
+            // volume's timeout (open-iscsi's default is 120 s), so that an
+            // unmount after the target died also returns within it.
+            let replacement = max(5, min(120, timeout.components.seconds))
+            try update(node, "node.session.timeo.replacement_timeout", .plain(String(replacement)), deadline)
             if let user = spec.chapUser, let secret = spec.chapSecret {
                 try update(node, "node.session.auth.authmethod", .plain("CHAP"), deadline)
                 try update(node, "node.session.auth.username", .secret(user), deadline)
@@ -187,7 +192,7 @@ public struct ISCSIBackend: Backend {
     }
 
     public func release(at path: String, record: StagingRecord?, deadline: Deadline) throws {
-        try NetworkUnmount(runner: runner, mounter: mounter).unmount(path, deadline: deadline)
+        try NetworkUnmount(runner: runner, mounter: mounter, logger: logger).unmount(path, deadline: deadline)
         guard let record else { return }
         try detach(record, except: path)
     }
@@ -199,6 +204,7 @@ public struct ISCSIBackend: Backend {
         try node.state.withLock(targetLock(iqn)) {
             let sessions = ISCSISessions.sessions(to: iqn)
             for device in sessions.compactMap(\.host).flatMap({ ISCSISessions.blockDevices(host: $0, lun: lun) }) {
+                logger.debug("iscsi flush and delete", metadata: ["device": "\(device)"])
                 _ = try? runner.run(Command("blockdev", ["--flushbufs", device], timeout: .seconds(10)))
                 let name = device.split(separator: "/").last.map(String.init) ?? ""
                 try? Sys.writeText("/sys/block/\(name)/device/delete", "1")

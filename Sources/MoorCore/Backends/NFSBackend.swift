@@ -68,7 +68,7 @@ public struct NFSBackend: Backend {
     /// lazy unmount, each a killable helper: the kernel can block an unmount
     /// of an NFS mount whose server is gone.
     public func release(at path: String, record: StagingRecord?, deadline: Deadline) throws {
-        try NetworkUnmount(runner: runner, mounter: mounter).unmount(path, deadline: deadline)
+        try NetworkUnmount(runner: runner, mounter: mounter, logger: logger).unmount(path, deadline: deadline)
     }
 
     public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {
@@ -97,12 +97,15 @@ public struct NFSBackend: Backend {
 struct NetworkUnmount {
     let runner: any CommandRunning
     let mounter: any Mounter
+    var logger: Logger? = nil
 
     func unmount(_ path: String, deadline: Deadline) throws {
-        for flags in [[], ["-f"], ["-l"]] as [[String]] {
+        // A live server answers a plain umount at once; a dead one is given 5 s.
+        for (flags, limit) in [([], 5), (["-f"], 15), (["-l"], 15)] as [([String], Int64)] {
             guard try mounter.mountTable().isMountPoint(path) else { return }
-            let step = min((try? deadline.remaining(for: "umount")) ?? .seconds(5), .seconds(15))
-            _ = try? runner.run(Command("umount", flags + [path], timeout: max(step, .seconds(2))))
+            let step = min((try? deadline.remaining(for: "umount")) ?? .seconds(5), .seconds(limit))
+            let result = try? runner.run(Command("umount", flags + [path], timeout: max(step, .seconds(2))))
+            logger?.debug("umount", metadata: ["flags": "\(flags)", "status": "\(result.map { String($0.status) } ?? "killed")"])
         }
         if try mounter.mountTable().isMountPoint(path) {
             throw MoorError(.busy, "\(path) is still mounted after umount, umount -f and umount -l")

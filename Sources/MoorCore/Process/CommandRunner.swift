@@ -109,7 +109,11 @@ public struct CommandRunner: CommandRunning {
             let graceEnd = clock.now + Self.killGrace
             while clock.now < graceEnd, reap(pid, wait: false) == nil { usleep(10_000) }
             kill(-pid, SIGKILL)
-            _ = reap(pid, wait: true)
+            // A helper blocked in the kernel (an unmount waiting on a dead
+            // server) cannot die until the kernel lets go; do not wait for
+            // it past a short grace, or the caller's deadline means nothing.
+            let killEnd = clock.now + Self.killGrace
+            while clock.now < killEnd, reap(pid, wait: false) == nil { usleep(10_000) }
             throw HelperError(tool: command.program, status: nil, stderrTail: "", timedOut: true)
         }
         // The helper is gone; take what its pipes still hold without waiting
