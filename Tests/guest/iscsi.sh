@@ -43,8 +43,17 @@ lun() { flex_json type=iscsi portal=127.0.0.1:3260 "iqn=$iqn" "lun=$1" "${@:2}";
 
 # One login, one device, one file system mount for two pods.
 a=$(pod a); b=$(pod b)
+# Where a mount's time goes: iscsiadm calls, the wait for the device (sysfs,
+# no udev), and the rest (mkfs, fsck, mount), from moor's debug log.
+time_split() { # LABEL: the last mount call's iscsiadm and device-wait milliseconds
+    local pid
+    pid=$(grep ' published call=mount' "$MOOR_LOG" | tail -n1 | sed -n 's/.*moor\[\([0-9]*\)\].*/\1/p')
+    awk -v pid="moor[$pid]:" -v label="$1" '$3 == pid && / iscsiadm / { for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) { split($i, kv, "="); s += kv[2] } }
+        $3 == pid && /device appeared/ { for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) { split($i, kv, "="); d = kv[2] } }
+        END { printf "TIMING %s iscsiadm %.2fs device-wait %.2fs\n", label, s / 1000, d / 1000 }' "$MOOR_LOG"
+}
 t=$(now)
-if flex mount "$a" "$(lun 1)"; then echo "TIMING blank-lun-mount $(elapsed "$t")s"; else fail lun1-mount; fi
+if flex mount "$a" "$(lun 1)"; then echo "TIMING blank-lun-mount $(elapsed "$t")s"; time_split blank-lun-mount; else fail lun1-mount; fi
 flex mount "$b" "$(lun 1)" >/dev/null || fail lun1-second-mount
 if [[ $(sessions) == 1 && $(fs_mounts) == 1 && $(ls /sys/class/scsi_disk | wc -l) == 1 ]]; then
     pass one-login-one-device-one-mount
@@ -56,7 +65,7 @@ echo "survives" >"$a/data"
 flex unmount "$a" >/dev/null; flex unmount "$b" >/dev/null
 [[ $(sessions) == 0 ]] && pass logout-after-last || fail logout-after-last "sessions: $(sessions)"
 t=$(now)
-flex mount "$a" "$(lun 1)" >/dev/null && echo "TIMING formatted-lun-mount $(elapsed "$t")s"
+flex mount "$a" "$(lun 1)" >/dev/null && echo "TIMING formatted-lun-mount $(elapsed "$t")s" && time_split formatted-lun-mount
 [[ $(cat "$a/data" 2>/dev/null) == survives ]] && pass data-survives-logout-login || fail data-survives-logout-login
 flex unmount "$a" >/dev/null
 

@@ -155,6 +155,8 @@ public struct ISCSIBackend: Backend {
     @discardableResult
     func iscsiadm(_ arguments: [String], deadline: Deadline, allowed: Set<Int32>) throws -> CommandResult {
         let result = try runner.run(Command("iscsiadm", arguments, timeout: deadline.remaining(for: "iscsiadm")))
+        logger.debug("iscsiadm", metadata: ["args": "\(arguments.prefix(2).joined(separator: " ")) \(arguments.last ?? "")",
+                                            "ms": "\(result.duration.components.seconds * 1000 + result.duration.components.attoseconds / 1_000_000_000_000_000)"])
         guard result.succeeded || allowed.contains(result.status) else {
             let reason = result.status == 24 ? "CHAP authentication failed" : CommandResult.tail(result.stderr.isEmpty ? result.stdout : result.stderr)
             throw MoorError(result.status == 24 ? .forbidden : .system, "iscsiadm \(arguments.prefix(2).joined(separator: " ")) failed: \(reason)")
@@ -171,9 +173,13 @@ public struct ISCSIBackend: Backend {
             try? Sys.writeText("/sys/class/scsi_host/host\(host)/scan", "0 0 \(spec.lun)")
         }
         let clock = ContinuousClock()
+        let start = clock.now
         while clock.now < deadline.end {
             let paths = hosts.flatMap { ISCSISessions.blockDevices(host: $0, lun: spec.lun) }
             if let first = paths.first, (try? Sys.stat(first)) != nil {
+                let waited = clock.now - start
+                logger.debug("iscsi device appeared", metadata: ["device": "\(first)",
+                    "ms": "\(waited.components.seconds * 1000 + waited.components.attoseconds / 1_000_000_000_000_000)"])
                 if paths.count > 1, let multipath = Self.multipathParent(of: first) { return multipath }
                 return first
             }
