@@ -39,7 +39,7 @@ struct FlexVolumeBadInputTests {
         Case(name: "non-existent mount dir", dir: "/nonexistent/moor/pod/dir", options: with(["size": "16M"]), expected: "does not exist"),
         // Only loopback addresses: no test sends traffic anywhere else.
         Case(name: "unreachable nfs server", options: with(["type": "nfs", "server": "127.0.0.1", "share": "/export", "timeout": "5"]), expected: "is not usable"),
-        Case(name: "iscsi backend not yet available", options: with(["type": "iscsi", "portal": "127.0.0.1:3260", "iqn": "iqn.2026-11.io.example:a"]), expected: "backend not available yet"),
+        Case(name: "iscsi name that is not an iqn", options: with(["type": "iscsi", "portal": "127.0.0.1:3260", "iqn": "store1"]), expected: "option 'iqn'"),
         Case(name: "fuse helper outside the policy", options: with(["type": "fuse", "helper": "s3fs", "source": "bucket"]), expected: "not allowed by the node's policy"),
     ]
 
