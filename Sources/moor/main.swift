@@ -32,10 +32,11 @@ if let text = HumanCommand.run(arguments) {
 
 let replyFD = dup(1)
 let logHandler = FileLogHandler.fromEnvironment(label: "moor")
-if let slash = logHandler.path.lastIndex(of: "/"), slash != logHandler.path.startIndex {
+var quiet = open(logHandler.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+if quiet < 0, let slash = logHandler.path.lastIndex(of: "/"), slash != logHandler.path.startIndex {
     try? Sys.mkdirs(String(logHandler.path[..<slash]), mode: 0o755)
+    quiet = open(logHandler.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
 }
-let quiet = open(logHandler.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
 let sink = quiet >= 0 ? quiet : open("/dev/null", O_WRONLY | O_CLOEXEC)
 dup2(sink, 1)
 dup2(sink, 2)

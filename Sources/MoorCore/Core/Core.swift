@@ -98,8 +98,10 @@ public struct Core: Sendable {
         let deadline = Deadline(definition.common.timeout)
         try state.prepare()
         try state.withLock(key.rawValue) {
-            try releaseIfDead(key, backend: backend, deadline: deadline)
-            let table = try mounter.mountTable()
+            var table = try mounter.mountTable()
+            if table.isMountPoint(staging), try releaseIfDead(key, backend: backend, deadline: deadline) {
+                table = try mounter.mountTable()
+            }
             if let existing = table.mount(at: consumer.target) {
                 guard existing.device == table.mount(at: staging)?.device else {
                     throw MoorError(.conflict, "\(consumer.target) already has another file system mounted on it")
@@ -113,9 +115,11 @@ public struct Core: Sendable {
                 }
             } else {
                 try stage(definition, with: backend, key: key, deadline: deadline)
+                table = try mounter.mountTable()
             }
             do {
-                try bind(definition, to: consumer, with: backend, staging: staging)
+                try bind(definition, to: consumer, with: backend, staging: staging,
+                         stagedReadOnly: table.mount(at: staging)?.isReadOnly ?? false)
             } catch {
                 try? releaseIfUnused(key, backend: backend, deadline: Deadline(.seconds(30)))
                 throw error
@@ -125,16 +129,20 @@ public struct Core: Sendable {
     }
 
     /// A staging mount whose FUSE daemon died or whose NFS handle went stale
-    /// is released, so this publish stages it again. One that does not
-    /// answer at all is an error: its server may come back.
-    func releaseIfDead(_ key: StagingKey, backend: any Backend, deadline: Deadline) throws {
+    /// is released, so this publish stages it again; returns whether it was.
+    /// One that does not answer at all is an error: its server may come
+    /// back. A file system moor owns on a local device cannot die that way
+    /// and is not probed (the probe's thread is most of a `moor mount`).
+    func releaseIfDead(_ key: StagingKey, backend: any Backend, deadline: Deadline) throws -> Bool {
         let staging = state.stagingPath(key)
-        guard try mounter.mountTable().isMountPoint(staging), let problem = Health.probe(staging, within: .seconds(5)) else { return }
+        guard !backend.ownsFileSystem,
+              let problem = Health.probe(staging, within: .seconds(5)) else { return false }
         guard problem.isCorruptedMount else {
             throw MoorError(.timedOut, "the volume's staging mount does not answer (\(problem)); is its server reachable?")
         }
         logger.info("staging mount is dead, staging again", metadata: ["staging": "\(key)", "error": "\(problem)"])
         try backend.release(at: staging, record: StagingRecord.load(state.recordPath(key)), deadline: deadline)
+        return true
     }
 
     /// Mounts the source at its staging path and records it.
@@ -153,12 +161,12 @@ public struct Core: Sendable {
     }
 
     /// Binds the staging mount (or the part consumers get) into the consumer.
-    func bind(_ definition: VolumeDefinition, to consumer: Consumer, with backend: any Backend, staging: String) throws {
+    func bind(_ definition: VolumeDefinition, to consumer: Consumer, with backend: any Backend, staging: String,
+              stagedReadOnly: Bool) throws {
         let readOnly = consumer.readOnly || definition.common.readOnly
         // fsGroup is applied on file systems moor made and owns (local disks);
         // an NFS or FUSE share's ownership belongs to its server.
-        if let gid = consumer.fsGroup, !readOnly, backend.ownsFileSystem,
-           try mounter.mountTable().mount(at: staging)?.isReadOnly == false {
+        if let gid = consumer.fsGroup, !readOnly, backend.ownsFileSystem, !stagedReadOnly {
             try applyFSGroup(gid, root: staging)
         }
         let source = backend.consumerSource(for: definition, staging: staging)
@@ -187,7 +195,7 @@ public struct Core: Sendable {
             return
         }
         try state.withLock(key.rawValue) {
-            try Unmounter(mounter: mounter).unmountAll(target)
+            try Unmounter(mounter: mounter).unmountAll(target, table: try mounter.mountTable())
             logger.info("unpublished", metadata: ["target": "\(target)", "staging": "\(key)"])
             try releaseIfUnused(key, backend: nil, deadline: Deadline(.seconds(60)))
         }

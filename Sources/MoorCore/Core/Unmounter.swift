@@ -5,9 +5,12 @@ struct Unmounter {
     let mounter: any Mounter
 
     /// Unmounts everything stacked at `path` until nothing is mounted there.
-    func unmountAll(_ path: String) throws {
+    /// `table`, if given, is a current mount table (saves a read).
+    func unmountAll(_ path: String, table: MountTable? = nil) throws {
+        var current = try table ?? mounter.mountTable()
         for _ in 0..<16 {
-            guard try mounter.mountTable().isMountPoint(path) else { return }
+            let stacked = current.entries.filter { $0.mountPoint == path }.count
+            guard stacked > 0 else { return }
             do {
                 try mounter.unmount(path, mode: .normal)
             } catch let error as SystemCallError where error.errno == .invalidArgument {
@@ -17,6 +20,9 @@ struct Unmounter {
             } catch let error as SystemCallError where error.errno.isCorruptedMount {
                 do { try mounter.unmount(path, mode: .force) } catch { try mounter.unmount(path, mode: .detach) }
             }
+            // The only mount there is gone; no need to read the table again.
+            if stacked == 1 { return }
+            current = try mounter.mountTable()
         }
         throw MoorError(.system, "\(path) is still mounted after 16 unmounts")
     }

@@ -47,8 +47,12 @@ public struct FileLogHandler: LogHandler {
         let stamp = "\(Int(parts.tm_year) + 1900)" + "-" + pad(parts.tm_mon + 1) + "-" + pad(parts.tm_mday)
             + "T" + pad(parts.tm_hour) + ":" + pad(parts.tm_min) + ":" + pad(parts.tm_sec) + "Z"
         let line = "\(stamp) \(event.level) \(label)[\(getpid())]: \(event.message)\(fields.isEmpty ? "" : " " + fields)\n"
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try? Sys.mkdirs(String(path[..<slash]), mode: 0o755) }
-        guard let fd = try? Sys.open(path, O_WRONLY | O_APPEND | O_CREAT, mode: 0o600) else { return }
+        var fd = try? Sys.open(path, O_WRONLY | O_APPEND | O_CREAT, mode: 0o600)
+        if fd == nil, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try? Sys.mkdirs(String(path[..<slash]), mode: 0o755)
+            fd = try? Sys.open(path, O_WRONLY | O_APPEND | O_CREAT, mode: 0o600)
+        }
+        guard let fd else { return }
         defer { Sys.close(fd) }
         try? Sys.writeAll(fd, Array(line.utf8), path)
     }
