@@ -15,6 +15,19 @@ let fullyStatic: [LinkerSetting] = [
     ])
 ]
 
+// `moor` also carries the human commands (`migrate` reads and writes YAML
+// through Yams, which imports all of Foundation), so its static link needs
+// Foundation's own archives and ICU too, in this order. Only `init`, `mount`
+// and `unmount` matter for speed, and they never touch that code: a static
+// binary maps it lazily (`moor init` start-up is measured in bench/run).
+let fullyStaticWithFoundation: [LinkerSetting] = [
+    .unsafeFlags(["-static-executable"] + [
+        "-lFoundation", "-lFoundationInternationalization", "-lCoreFoundation", "-l_FoundationICU",
+        "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+        "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime", "-lstdc++",
+    ].flatMap { ["-Xlinker", $0] })
+]
+
 let package = Package(
     name: "moor",
     platforms: [.macOS(.v15)],
@@ -28,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "CMoorSystem"),
@@ -41,10 +55,15 @@ let package = Package(
             ]
         ),
         .target(name: "MoorFlexVolume", dependencies: ["MoorCore"]),
+        .target(name: "MoorMigrate", dependencies: ["MoorCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "MoorDoctor", dependencies: ["MoorCore"]),
         .executableTarget(
             name: "moor",
-            dependencies: ["MoorCore", "MoorFlexVolume"],
-            linkerSettings: fullyStatic
+            dependencies: [
+                "MoorCore", "MoorFlexVolume", "MoorMigrate", "MoorDoctor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: fullyStaticWithFoundation
         ),
         .target(
             name: "MoorDocker",
@@ -69,6 +88,8 @@ let package = Package(
             dependencies: ["MoorCore", "MoorTestSupport", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .testTarget(name: "MoorFlexVolumeTests", dependencies: ["MoorFlexVolume", "MoorTestSupport"]),
+        .testTarget(name: "MoorMigrateTests", dependencies: ["MoorMigrate", "MoorTestSupport"]),
+        .testTarget(name: "MoorDoctorTests", dependencies: ["MoorDoctor", "MoorTestSupport"]),
         .testTarget(
             name: "MoorDockerTests",
             dependencies: ["MoorDocker", "MoorTestSupport", .product(name: "NIOPosix", package: "swift-nio")]

@@ -25,8 +25,8 @@ if verb == "init" {
     exit(0)
 }
 
-if let text = HumanCommand.run(arguments) {
-    emit(text, to: 1)
+if verb.isEmpty || MoorTool.verbs.contains(verb) {
+    MoorTool.main(arguments)
     exit(0)
 }
 

@@ -1,0 +1,2 @@
+/// Placeholder: `moor migrate`.
+public enum Migration {}
