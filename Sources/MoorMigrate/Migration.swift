@@ -1,2 +1,0 @@
-/// Placeholder: `moor migrate`.
-public enum Migration {}
