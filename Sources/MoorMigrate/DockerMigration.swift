@@ -40,6 +40,7 @@ public struct DockerMigration: Sendable {
         } catch {
             return .notTranslated(MigrationNote(.notTranslated, subject, "moor would refuse it: \(error.userMessage)"))
         }
+        moor.dockerOptions = Self.dockerForm(options)
         if !moor.secrets.isEmpty {
             notes.append(MigrationNote(.attention, subject, field: "Options",
                 "holds credentials (\(moor.secrets.keys.sorted().joined(separator: ", "))); Docker shows them in `docker volume inspect`, so prefer a root-only file on the host (sshKeyFile / sshPasswordFile)"))
@@ -121,6 +122,21 @@ public struct DockerMigration: Sendable {
             note(.notTranslated, nil, "driver '\(volume.driver)' is not one moor knows (local, local-persist, vieux/sshfs, netshare nfs, trajano nfs-volume-plugin); its options were: \(volume.options.keys.sorted().joined(separator: ", "))")
             return nil
         }
+    }
+
+    /// moord gives a native NFS definition a directory of its own on the
+    /// share (`subdir=<volume name>`), but keeps the exact export of a
+    /// local-driver definition. A migrated volume must show the same data,
+    /// so NFS goes to Docker in the local driver's form; moor translates it
+    /// back to exactly `options` (checked here, not assumed).
+    static func dockerForm(_ options: [String: String]) -> [String: String]? {
+        guard options["type"] == "nfs", options["subdir"] == nil, let server = options["server"], let share = options["share"] else { return nil }
+        var o = ["addr=\(server)"]
+        if let version = options["version"] { o.append("nfsvers=\(version)") }
+        if let mountOptions = options["mountOptions"] { o.append(mountOptions) }
+        var form = ["type": "nfs", "o": o.joined(separator: ","), "device": ":" + share]
+        for (key, value) in options where !["type", "server", "share", "version", "mountOptions"].contains(key) { form[key] = value }
+        return (try? LocalDriverOptions.translate(form)) == options ? form : nil
     }
 
     func reportLeftovers(_ options: [String: String], note: (MigrationNote.Kind, String?, String) -> Void) {

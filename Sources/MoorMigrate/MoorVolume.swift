@@ -9,6 +9,9 @@ public struct MoorVolume: Sendable, Equatable {
     public var options: [String: String]
     public var secrets: [String: String] = [:]
     public var labels: [String: String] = [:]
+    /// What `docker volume create` gets, when it must differ from `options`
+    /// (see `DockerMigration.dockerForm`).
+    public var dockerOptions: [String: String]?
     /// Kubernetes `capacity.storage`, if the source knew a size.
     public var capacity: String?
 
@@ -37,7 +40,7 @@ public struct MoorVolume: Sendable, Equatable {
     public func dockerCommand(driverName: String = "moor") -> String {
         var words = ["docker", "volume", "create", "-d", driverName]
         for (key, value) in labels.sorted(by: { $0.key < $1.key }) { words += ["--label", "\(key)=\(value)"] }
-        for (key, value) in Self.ordered(options.merging(secrets, uniquingKeysWith: { a, _ in a })) {
+        for (key, value) in Self.ordered(dockerOptions ?? options.merging(secrets, uniquingKeysWith: { a, _ in a })) {
             words += ["-o", "\(key)=\(value)"]
         }
         words.append(name)
