@@ -96,7 +96,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MoorIntegrationTests",
-            dependencies: ["MoorCore", "MoorFlexVolume", "MoorTestSupport"]
+            dependencies: ["MoorCore", "MoorFlexVolume", "MoorTestSupport", .product(name: "Yams", package: "Yams")]
         ),
     ]
 )

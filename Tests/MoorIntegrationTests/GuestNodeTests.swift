@@ -71,6 +71,7 @@ struct GuestNodeTests {
             "nfs-v3-one-kernel-mount-two-binds", "nfs-v3-data-shared", "nfs-v3-staging-kept-for-b", "nfs-v3-released",
             "nfs-v41-one-kernel-mount-two-binds", "nfs-v41-data-shared", "nfs-v41-staging-kept-for-b", "nfs-v41-released",
             "ten-consumers", "moord-mount-per-volume-subdir", "moord-remove-deletes-subdir",
+            "migrate-docker-local-nfs-same-data-through-moord", "migrate-docker-local-nfs-same-data-through-flexvolume",
             "unmount-with-dead-server", "mount-with-dead-server-fails-in-time",
         ])
     }

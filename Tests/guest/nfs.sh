@@ -106,6 +106,52 @@ if [[ $out == *'"Err":""'* && ! -e $export_dir/dvol && $(nfs_mounts | wc -l) == 
 else
     fail moord-remove-deletes-subdir "$out; export: $(ls "$export_dir")"
 fi
+
+# moor migrate: a Docker local-driver NFS volume moves to moor and shows the
+# same data. The legacy mount is what dockerd's local driver makes of
+# `-o type=nfs -o o=addr=127.0.0.1,nfsvers=4.1 -o device=:/export1`.
+mkdir -p "$work/legacy"
+if mount -t nfs -o nfsvers=4.1 127.0.0.1:/export1 "$work/legacy" && echo "written before the move" >"$work/legacy/legacy-file" && umount "$work/legacy"; then
+    cat >"$work/inspect.json" <<'JSON'
+[{"CreatedAt": "2026-11-20T10:00:00Z", "Driver": "local", "Labels": {"app": "shop"},
+  "Mountpoint": "/var/lib/docker/volumes/legacy/_data", "Name": "legacy",
+  "Options": {"device": ":/export1", "o": "addr=127.0.0.1,nfsvers=4.1", "type": "nfs"}, "Scope": "local"}]
+JSON
+    # The printed command, run as a shell would split it, sent to moord as dockerd would.
+    command=$("$moor" migrate docker --output commands "$work/inspect.json")
+    eval "words=($command)"
+    opts="" next=""
+    for w in "${words[@]}"; do
+        if [[ $next == o ]]; then opts+="${opts:+,}\"${w%%=*}\":\"${w#*=}\""; fi
+        next=""; [[ $w == -o ]] && next=o
+    done
+    out=$(call Create "{\"Name\":\"legacy\",\"Opts\":{$opts}}")
+    out+=$(call Mount '{"Name":"legacy","ID":"m1"}')
+    mp=$(sed -n 's/.*"Mountpoint":"\([^"]*\)".*/\1/p' <<<"$out")
+    if [[ ${words[-1]} == legacy && -n $mp && $(cat "$mp/legacy-file" 2>/dev/null) == "written before the move" ]]; then
+        pass migrate-docker-local-nfs-same-data-through-moord
+    else
+        fail migrate-docker-local-nfs-same-data-through-moord "command: $command; moord: $out"
+    fi
+    call Unmount '{"Name":"legacy","ID":"m1"}' >/dev/null
+    call Remove '{"Name":"legacy"}' >/dev/null
+    # The PersistentVolume it printed, mounted by kubelet's driver: the same file.
+    manifest=$("$moor" migrate docker --output manifests "$work/inspect.json")
+    server=$(awk '$1 == "server:" {print $2}' <<<"$manifest")
+    share=$(awk '$1 == "share:" {print $2}' <<<"$manifest")
+    version=$(awk '$1 == "version:" {gsub("\x27", "", $2); print $2}' <<<"$manifest")
+    p=$(pod migrated)
+    if flex mount "$p" "$(flex_json type=nfs "server=$server" "share=$share" "version=$version")" >/dev/null &&
+        [[ $(cat "$p/legacy-file" 2>/dev/null) == "written before the move" ]]; then
+        pass migrate-docker-local-nfs-same-data-through-flexvolume
+    else
+        fail migrate-docker-local-nfs-same-data-through-flexvolume "manifest: $manifest"
+    fi
+    flex unmount "$p" >/dev/null
+    rm -f "$export_dir/legacy-file"
+else
+    fail migrate-docker-local-nfs "the legacy mount did not work"
+fi
 kill "$moord_pid" 2>/dev/null
 
 # The server dies while mounted: unmount still returns, within its deadline.
