@@ -151,9 +151,15 @@ enum InTreeToMoor {
             notes.append(MigrationNote(.attention, reader.subject, field: reader.field, "already a moor volume; left as it is"))
             return nil
         case "k8s/nfs":
-            // kubernetes/examples' NFS FlexVolume driver: options server and share.
+            // kubernetes/examples' NFS driver; its protocol, atime and readonly
+            // options meant mount options, so they become moor's.
             var options = reader.child("options")
             translation = MoorTranslation(options: ["type": "nfs", "server": try options.required("server"), "share": try options.required("share")])
+            var mountOptions: [String] = []
+            if let proto = options.string("protocol") { mountOptions.append("proto=\(proto)") }
+            if options.string("atime") == "0" { mountOptions.append("noatime") }
+            if try options.bool("readonly") { translation.options["readOnly"] = "true" }
+            translation.addMountOptions(mountOptions)
             notes += options.leftovers()
         default:
             notes.append(MigrationNote(.notTranslated, reader.subject, field: "\(reader.field).driver", "FlexVolume driver '\(driver)' is not one whose options moor knows (k8s/nfs)"))

@@ -87,10 +87,10 @@ import Yams
         let gluster = try Self.document("pv-gluster", in: documents)
         #expect(gluster.at(["spec", "glusterfs", "endpoints"])?.text == "glusterfs-cluster", "left as it was")
         #expect(notes.contains { $0.kind == .notTranslated && $0.field == "spec.glusterfs" })
-        #expect(notes.contains { $0.kind == .dropped && $0.field == "spec.flexVolume.options.protocol" })
+        #expect(notes.contains { $0.kind == .dropped && $0.field == "spec.flexVolume.options.retries" })
         #expect(notes.contains { $0.kind == .dropped && $0.field == "spec.flexVolume.fsType" })
         let flex = try Self.document("pv-flex-nfs", in: documents)
-        #expect(Self.options(flex.at(["spec", "flexVolume", "options"])) == ["type": "nfs", "server": "127.0.0.1", "share": "/exports/flex"])
+        #expect(Self.options(flex.at(["spec", "flexVolume", "options"])) == ["type": "nfs", "server": "127.0.0.1", "share": "/exports/flex", "mountOptions": "proto=tcp"])
     }
 
     /// In-tree → moor → CSI: names, capacity, access modes, claimRef,
