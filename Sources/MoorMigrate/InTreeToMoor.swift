@@ -10,6 +10,8 @@ struct MoorTranslation {
     var secretRef: Node?
     /// Fields of the old flexVolume that keep their meaning (fsType).
     var extra: [(String, Node)] = []
+    /// What the user must do, worth saying only if the translation is used.
+    var reminders: [MigrationNote] = []
 
     mutating func addMountOptions(_ list: [String]) {
         guard !list.isEmpty else { return }
@@ -30,6 +32,7 @@ struct MoorTranslation {
     func validate(name: String, subject: String, field: String, notes: inout [MigrationNote]) -> Bool {
         do {
             try MoorVolume(name: name, options: options).validate()
+            notes += reminders
             return true
         } catch {
             notes.append(MigrationNote(.notTranslated, subject, field: field, "moor would refuse it: \(error.userMessage)"))
@@ -101,10 +104,10 @@ enum InTreeToMoor {
         if let secretRef = reader.take("secretRef") {
             translation.secretRef = secretRef
             let name = secretRef[key: "name"]?.text ?? "?"
-            notes.append(MigrationNote(.attention, reader.subject, field: "\(reader.field).secretRef",
+            translation.reminders.append(MigrationNote(.attention, reader.subject, field: "\(reader.field).secretRef",
                 "moor reads CHAP from Secret keys chapUser and chapSecret (discoveryChapUser and discoveryChapSecret for discovery), and FlexVolume hands over only Secrets of type moor/moor: recreate Secret '\(name)' that way (the in-tree keys were node.session.auth.username/password and discovery.sendtargets.auth.username/password)"))
         } else if chap {
-            notes.append(MigrationNote(.attention, reader.subject, field: reader.field, "CHAP is on but no secretRef names the credentials"))
+            translation.reminders.append(MigrationNote(.attention, reader.subject, field: reader.field, "CHAP is on but no secretRef names the credentials"))
         }
         return translation
     }
@@ -125,8 +128,9 @@ enum InTreeToMoor {
             notes.append(MigrationNote(.notTranslated, reader.subject, field: "\(reader.field).type", "'\(other)': a moor bind volume is a directory"))
             return nil
         }
-        notes.append(MigrationNote(.attention, reader.subject, field: reader.field, policyReminder(path)))
-        return MoorTranslation(options: options)
+        var translation = MoorTranslation(options: options)
+        translation.reminders.append(MigrationNote(.attention, reader.subject, field: reader.field, policyReminder(path)))
+        return translation
     }
 
     static func local(_ reader: inout SourceReader, notes: inout [MigrationNote]) throws(MigrationInputError) -> MoorTranslation? {
@@ -134,8 +138,9 @@ enum InTreeToMoor {
         if let fsType = reader.string("fsType") {
             notes.append(MigrationNote(.dropped, reader.subject, field: "\(reader.field).fsType", "'\(fsType)' applies to a block device; a moor bind volume is a directory"))
         }
-        notes.append(MigrationNote(.attention, reader.subject, field: reader.field, policyReminder(path)))
-        return MoorTranslation(options: ["type": "bind", "path": path])
+        var translation = MoorTranslation(options: ["type": "bind", "path": path])
+        translation.reminders.append(MigrationNote(.attention, reader.subject, field: reader.field, policyReminder(path)))
+        return translation
     }
 
     static func policyReminder(_ path: String) -> String {
