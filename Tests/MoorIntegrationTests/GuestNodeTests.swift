@@ -5,7 +5,8 @@ import Testing
 /// The QEMU guest node (Tests/guest) boots Debian's kernel under TCG, so that
 /// kernel NFS and iSCSI clients, which this machine's kernel lacks, are
 /// tested for real: smoke.sh proves the harness; nfs.sh and iscsi.sh drive
-/// the built moor and moord against ganesha and tgtd inside the guest.
+/// the built moor and moord against ganesha and tgtd inside the guest;
+/// doctor.sh checks that `moor doctor` sees the guest kernel's NFS and iSCSI.
 /// Serialised: each guest uses both cores. `scripts/test` runs this suite in
 /// a pass of its own, after the others.
 @Suite(
@@ -82,6 +83,14 @@ struct GuestNodeTests {
             "existing-data-not-reformatted", "session-kept-for-other-lun", "logout-after-second-lun",
             "chap-right", "chap-wrong-clear", "chap-wrong-leaves-nothing", "no-secret-in-log",
             "moord-mount", "moord-unmount-remove", "unmount-with-dead-target", "mount-with-dead-target-fails-in-time",
+        ])
+    }
+
+    @Test func doctorReportsTheGuestKernelsNFSAndISCSIAsUsable() throws {
+        try Self.expectGuestScript("doctor.sh", steps: [
+            "json-parses", "nfs.kernel-client-ok", "iscsi.iscsi_tcp-ok", "iscsi.iscsid-running-ok", "nfs.mount.nfs-ok",
+            "iscsi.iscsiadm-ok", "disk.loop-ok", "docker.moord-ok", "state.writable-ok", "fuse.dev-fuse-", "docker.mount-propagation-",
+            "nfs-usable", "iscsi-usable", "text-report-says-usable", "exit-status",
         ])
     }
 }
