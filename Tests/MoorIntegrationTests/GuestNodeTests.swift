@@ -5,7 +5,8 @@ import Testing
 /// The QEMU guest node (Tests/guest) boots Debian's kernel under TCG, so that
 /// kernel NFS and iSCSI clients, which this machine's kernel lacks, are
 /// tested for real: smoke.sh proves the harness; nfs.sh and iscsi.sh drive
-/// the built moor and moord against ganesha and tgtd inside the guest.
+/// the built moor and moord against ganesha and tgtd inside the guest, and
+/// multipath.sh moor against tgtd on two portals with multipathd.
 /// Serialised: each guest uses both cores. `scripts/test` runs this suite in
 /// a pass of its own, after the others.
 @Suite(
@@ -81,6 +82,14 @@ struct GuestNodeTests {
             "existing-data-not-reformatted", "session-kept-for-other-lun", "logout-after-second-lun",
             "chap-right", "chap-wrong-clear", "chap-wrong-leaves-nothing", "no-secret-in-log",
             "moord-mount", "moord-unmount-remove", "unmount-with-dead-target", "mount-with-dead-target-fails-in-time",
+        ])
+    }
+
+    @Test func moorMountsTheMultipathMapOverTwoPortals() throws {
+        try Self.expectGuestScript("multipath.sh", steps: [
+            "two-sessions-one-per-portal", "mounted-on-multipath-map", "io-survives-path-failure", "map-marks-path-failed",
+            "nothing-left-after-release", "data-survives-remount", "io-survives-portal-logout",
+            "nothing-left-after-portal-logout", "single-path-without-multipathd", "nothing-left-single-path",
         ])
     }
 }
