@@ -6,6 +6,7 @@ import Testing
 /// kernel NFS and iSCSI clients, which this machine's kernel lacks, are
 /// tested for real: smoke.sh proves the harness; nfs.sh and iscsi.sh drive
 /// the built moor and moord against ganesha and tgtd inside the guest;
+/// multipath.sh drives moor against tgtd on two portals with multipathd;
 /// doctor.sh checks that `moor doctor` sees the guest kernel's NFS and iSCSI.
 /// Serialised: each guest uses both cores. `scripts/test` runs this suite in
 /// a pass of its own, after the others.
@@ -91,6 +92,14 @@ struct GuestNodeTests {
             "json-parses", "nfs.kernel-client-ok", "iscsi.iscsi_tcp-ok", "iscsi.iscsid-running-ok", "nfs.mount.nfs-ok",
             "iscsi.iscsiadm-ok", "disk.loop-ok", "docker.moord-ok", "state.writable-ok", "fuse.dev-fuse-", "docker.mount-propagation-",
             "nfs-usable", "iscsi-usable", "text-report-says-usable", "exit-status",
+        ])
+    }
+
+    @Test func moorMountsTheMultipathMapOverTwoPortals() throws {
+        try Self.expectGuestScript("multipath.sh", steps: [
+            "two-sessions-one-per-portal", "mounted-on-multipath-map", "io-survives-path-failure", "map-marks-path-failed",
+            "nothing-left-after-release", "data-survives-remount", "io-survives-portal-logout",
+            "nothing-left-after-portal-logout", "single-path-without-multipathd", "nothing-left-single-path",
         ])
     }
 }

@@ -7,9 +7,11 @@ import Logging
 /// node record with manual scan and startup, CHAP as node-record updates,
 /// login under the deadline) unless a session to the target already
 /// exists; then only this LUN is scanned, its block device found in sysfs,
-/// and the core's safe format-and-mount applies. Release unmounts, flushes
-/// and deletes the SCSI device, and logs out only when no other LUN of the
-/// target is staged on the node, decided under a per-target lock.
+/// and the core's safe format-and-mount applies. With several portals and
+/// multipathd running, the dm-multipath map over the paths is mounted.
+/// Release unmounts, flushes the map, flushes and deletes the SCSI devices,
+/// and logs out only when no other LUN of the target is staged on the node,
+/// decided under a per-target lock.
 public struct ISCSIBackend: Backend {
     let node: NodeContext
     var runner: any CommandRunning { node.runner }
@@ -51,8 +53,9 @@ public struct ISCSIBackend: Backend {
         record.iscsiPortals = spec.portals
         record.iscsiLUN = spec.lun
         do {
-            let device = try waitForDevice(spec, hosts: hosts, deadline: deadline)
+            let (device, map) = try waitForDevice(spec, hosts: hosts, deadline: deadline)
             record.device = device
+            record.multipathMap = map
             let created = try SafeFormat(runner: runner, mounter: mounter).formatAndMount(
                 .init(device: device, target: path, fsType: spec.fsType, mkfsOptions: spec.mkfsOptions,
                       mountOptions: definition.common.mountOptions, readOnly: definition.common.readOnly),
@@ -60,7 +63,7 @@ public struct ISCSIBackend: Backend {
             if created { try? Sys.rmdir(path + "/lost+found") }
             return StageResult(record: record, created: created)
         } catch {
-            try? detach(record, except: path)
+            try? detach(record, except: path, deadline: Deadline(.seconds(30)))
             throw error
         }
     }
@@ -164,52 +167,80 @@ public struct ISCSIBackend: Backend {
         return result
     }
 
-    /// Scans exactly this LUN on each host and waits for its block device.
-    /// With several portals, a multipath device over the paths is preferred
-    /// when multipathd made one.
-    func waitForDevice(_ spec: ISCSISpec, hosts: [Int], deadline: Deadline) throws -> String {
+    /// Scans exactly this LUN on each host and waits for its block devices,
+    /// one path per session. With more than one path and multipathd running,
+    /// waits for the multipath map over all of them and returns it (device
+    /// and map name); otherwise one path.
+    func waitForDevice(_ spec: ISCSISpec, hosts: [Int], deadline: Deadline) throws -> (device: String, map: String?) {
         for host in hosts {
             // Channel and target are always 0 for iSCSI.
             try? Sys.writeText("/sys/class/scsi_host/host\(host)/scan", "0 0 \(spec.lun)")
         }
         let clock = ContinuousClock()
         let start = clock.now
+        var paths: [String] = []
+        var firstSeen: ContinuousClock.Instant?
+        // The scan returns once the LUN is probed, so every path is there at
+        // once; a path missing 2 s after the first is given up on.
         while clock.now < deadline.end {
-            let paths = hosts.flatMap { ISCSISessions.blockDevices(host: $0, lun: spec.lun) }
-            if let first = paths.first, (try? Sys.stat(first)) != nil {
-                let waited = clock.now - start
-                logger.debug("iscsi device appeared", metadata: ["device": "\(first)",
-                    "ms": "\(waited.components.seconds * 1000 + waited.components.attoseconds / 1_000_000_000_000_000)"])
-                if paths.count > 1, let multipath = Self.multipathParent(of: first) { return multipath }
-                return first
-            }
+            paths = hosts.flatMap { ISCSISessions.blockDevices(host: $0, lun: spec.lun) }.filter { (try? Sys.stat($0)) != nil }
+            if !paths.isEmpty { firstSeen = firstSeen ?? clock.now }
+            if paths.count >= hosts.count || firstSeen.map({ clock.now - $0 > .seconds(2) }) == true { break }
             usleep(50_000)
         }
-        throw MoorError(.timedOut, "iscsi: LUN \(spec.lun) of \(spec.iqn) did not appear as a block device within the volume's timeout")
+        guard let first = paths.first else {
+            throw MoorError(.timedOut, "iscsi: LUN \(spec.lun) of \(spec.iqn) did not appear as a block device within the volume's timeout")
+        }
+        logger.debug("iscsi device appeared", metadata: ["device": "\(first)", "paths": "\(paths.count)", "ms": "\(Self.milliseconds(clock.now - start))"])
+        if paths.count > 1 && Multipath.daemonRunning() {
+            let waitStart = clock.now
+            while clock.now < deadline.end {
+                if let map = Multipath.map(over: paths) {
+                    logger.info("iscsi multipath device", metadata: ["device": "\(map.device)", "map": "\(map.name)",
+                        "paths": "\(map.paths.joined(separator: ","))", "ms": "\(Self.milliseconds(clock.now - waitStart))"])
+                    return (map.device, map.name)
+                }
+                usleep(50_000)
+            }
+            throw MoorError(.timedOut, "iscsi: multipathd is running but made no multipath device over \(paths.joined(separator: ", ")) within the volume's timeout; check that its find_multipaths setting and blacklist admit this LUN, or stop multipathd to use a single path")
+        }
+        // A map multipathd already made holds the path exclusively: mount the map.
+        if let map = Multipath.map(over: [first]) { return (map.device, map.name) }
+        if spec.portals.count > 1 {
+            logger.info("iscsi: several portals but \(paths.count > 1 ? "multipathd is not running" : "only one path"): using one path",
+                        metadata: ["device": "\(first)", "paths": "\(paths.count)"])
+        }
+        return (first, nil)
     }
 
-    /// `/dev/dm-N` whose slaves include `device`, if multipathd made one.
-    static func multipathParent(of device: String) -> String? {
-        let name = String(device.split(separator: "/").last ?? "")
-        let blocks = (try? Sys.listDirectory("/sys/block")) ?? []
-        return blocks.filter { $0.hasPrefix("dm-") }
-            .first { ((try? Sys.listDirectory("/sys/block/\($0)/slaves")) ?? []).contains(name) }
-            .map { "/dev/" + $0 }
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     public func release(at path: String, record: StagingRecord?, deadline: Deadline) throws {
         try NetworkUnmount(runner: runner, mounter: mounter, logger: logger).unmount(path, deadline: deadline)
         guard let record else { return }
-        try detach(record, except: path)
+        try detach(record, except: path, deadline: deadline)
     }
 
-    /// Flushes and deletes the LUN's SCSI devices, then logs out of the
-    /// target if no other staged volume uses it.
-    func detach(_ record: StagingRecord, except path: String) throws {
+    /// Flushes the LUN's multipath map, flushes and deletes its SCSI
+    /// devices, then logs out of the target if no other staged volume uses it.
+    func detach(_ record: StagingRecord, except path: String, deadline: Deadline) throws {
         guard let iqn = record.iscsiTarget, let lun = record.iscsiLUN else { return }
         try node.state.withLock(targetLock(iqn)) {
             let sessions = ISCSISessions.sessions(to: iqn)
-            for device in sessions.compactMap(\.host).flatMap({ ISCSISessions.blockDevices(host: $0, lun: lun) }) {
+            let devices = sessions.compactMap(\.host).flatMap { ISCSISessions.blockDevices(host: $0, lun: lun) }
+            // The map goes first: its paths must not vanish under it. Any map
+            // over these paths (one made after a failed stage too), and the
+            // recorded one if all paths are gone, but never another LUN's.
+            var maps = Multipath.maps(holdingAnyOf: devices)
+            let names = Set(devices.map(Multipath.kernelName))
+            if let recorded = record.multipathMap, !maps.contains(where: { $0.name == recorded }),
+               let map = Multipath.maps().first(where: { $0.name == recorded && Set($0.paths).isSubset(of: names) }) {
+                maps.append(map)
+            }
+            for map in maps { try flush(map, deadline: deadline) }
+            for device in devices {
                 logger.debug("iscsi flush and delete", metadata: ["device": "\(device)"])
                 _ = try? runner.run(Command("blockdev", ["--flushbufs", device], timeout: .seconds(10)))
                 let name = device.split(separator: "/").last.map(String.init) ?? ""
@@ -226,6 +257,29 @@ public struct ISCSIBackend: Backend {
             }
             logger.info("iscsi logged out", metadata: ["iqn": "\(iqn)"])
         }
+    }
+
+    /// `multipath -f` under the deadline, retried while the map is briefly
+    /// held (udev's blkid right after the unmount). If it stays, the paths
+    /// and the session are kept: pulling them from under a live map would
+    /// turn its I/O into errors.
+    func flush(_ map: MultipathMap, deadline: Deadline) throws {
+        let clock = ContinuousClock()
+        let until = min(deadline.end, clock.now + .seconds(15))
+        var last: CommandResult?
+        repeat {
+            let step = max(.seconds(2), min(.seconds(10), until - clock.now))
+            let result = try? runner.run(Command("multipath", ["-f", map.name], timeout: step))
+            logger.debug("multipath -f", metadata: ["map": "\(map.name)", "status": "\(result.map { String($0.status) } ?? "killed")"])
+            if Multipath.maps().allSatisfy({ $0.name != map.name }) {
+                logger.info("iscsi multipath map flushed", metadata: ["map": "\(map.name)"])
+                return
+            }
+            last = result
+            usleep(500_000)
+        } while clock.now < until
+        let why = last.map { CommandResult.tail($0.stderr.isEmpty ? $0.stdout : $0.stderr) } ?? "it did not finish in time"
+        throw MoorError(.busy, "iscsi: could not flush multipath map \(map.name) (\(why)); its paths and the session are kept")
     }
 
     /// Whether another staging mount on this node holds a LUN of `iqn`.

@@ -18,6 +18,8 @@ public struct StagingRecord: Codable, Equatable, Sendable {
     public var iscsiTarget: String?
     public var iscsiPortals: [String]?
     public var iscsiLUN: UInt32?
+    /// The dm-multipath map mounted instead of one path, flushed on release.
+    public var multipathMap: String?
 
     public init(type: String, source: String, device: String? = nil, loopBackingFile: String? = nil, credentialFiles: [String]? = nil) {
         self.type = type

@@ -182,6 +182,30 @@ public enum Sys {
 }
 
 extension Sys {
+    /// Whether something accepts connections on the abstract unix socket
+    /// `name` (without the leading NUL). A connect and a close, nothing sent.
+    public static func abstractSocketAccepts(_ name: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { _ = Glibc.close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(name.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count + 1 <= capacity else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw[0] = 0
+            for (i, byte) in bytes.enumerated() { raw[i + 1] = byte }
+        }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
+        }
+        return result == 0
+    }
+}
+
+extension Sys {
     /// Names in a directory, without `.` and `..`.
     public static func listDirectory(_ path: String) throws(SystemCallError) -> [String] {
         guard let dir = opendir(path) else { throw SystemCallError("opendir", path, Errno(rawValue: Glibc.errno)) }
