@@ -40,6 +40,11 @@ public protocol Backend: Sendable {
     /// (fsGroup); a network or FUSE share's belongs to its server.
     var ownsFileSystem: Bool { get }
 
+    /// Whether a consumer is told apart by the staging mount's peer group,
+    /// not only by its file system: true where the host itself mounts the
+    /// same directory (a host directory's own mount), which is no consumer.
+    var consumersArePeers: Bool { get }
+
     /// Deletes what a named volume owns, when it is removed for good. The
     /// caller holds the staging key's lock and has checked it is not staged.
     func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws
@@ -48,5 +53,6 @@ public protocol Backend: Sendable {
 extension Backend {
     public func consumerSource(for definition: VolumeDefinition, staging: String) -> String { staging }
     public var ownsFileSystem: Bool { false }
+    public var consumersArePeers: Bool { false }
     public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {}
 }
