@@ -105,6 +105,21 @@ struct FlexVolumeBindTests {
         #expect(try !root.mountTable().isMountPoint(a))
     }
 
+    @Test func aPolicyTightenedWhileStagedRefusesTheNextPod() throws {
+        let (root, allowed) = try allowedRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a"), b = try root.podDir("b")
+        #expect(try kubelet.mount(a, hostPath(allowed)).status == "Success")
+        try root.writePolicy(#"{"allowedHostPaths": []}"#)
+        let reply = try kubelet.mount(b, hostPath(allowed))
+        #expect(reply.status == "Failure")
+        #expect(reply.message.contains("is not allowed by the node's policy"))
+        #expect(try !root.mountTable().isMountPoint(b))
+        #expect(try root.mountTable().isMountPoint(a), "a pod already running keeps its volume")
+        #expect(try kubelet.unmount(a).status == "Success", "and unmount never asks the policy")
+        #expect(try root.stagingMounts().isEmpty)
+    }
+
     @Test func aSymlinkInsideTheTreeThatPointsOutIsRefused() throws {
         let (root, allowed) = try allowedRoot(); defer { root.tearDown() }
         try FileManager.default.createSymbolicLink(atPath: allowed + "/evil", withDestinationPath: "/etc")

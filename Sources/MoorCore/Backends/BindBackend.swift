@@ -77,6 +77,11 @@ public struct BindBackend: Backend {
         return StageResult(record: StagingRecord(type: "bind", source: "host path \(spec.path)"), created: false)
     }
 
+    /// The policy check again, for a consumer of a directory already staged.
+    public func admit(_ definition: VolumeDefinition) throws {
+        try checkAllowed(bind(definition).path, policy: node.policy())
+    }
+
     /// Unmounts the staging bind; the host directory is left as it is.
     public func release(at path: String, record: StagingRecord?, deadline: Deadline) throws {
         try Unmounter(mounter: mounter).unmountAll(path)

@@ -111,6 +111,7 @@ public struct Core: Sendable {
                 return
             }
             if let staged = table.mount(at: staging) {
+                try backend.admit(definition)
                 if staged.isReadOnly && !definition.common.readOnly && !consumer.readOnly {
                     throw MoorError(.conflict, "the volume is staged read-only on this node; a read-write consumer must wait until every read-only one is gone")
                 }
