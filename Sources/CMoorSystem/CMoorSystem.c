@@ -17,6 +17,16 @@ int moor_flock_exclusive(int fd) { return flock(fd, LOCK_EX); }
 int moor_flock_exclusive_nonblocking(int fd) { return flock(fd, LOCK_EX | LOCK_NB); }
 unsigned int moor_major(unsigned long long dev) { return major(dev); }
 unsigned int moor_minor(unsigned long long dev) { return minor(dev); }
+// O_PATH and AT_EMPTY_PATH are GNU names that Swift's Glibc does not import.
+int moor_openat_directory_nofollow(int dirfd, const char *name) {
+    return openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+int moor_fstatat_nofollow(int dirfd, const char *name, struct stat *out) {
+    return fstatat(dirfd, name, out, AT_SYMLINK_NOFOLLOW);
+}
+int moor_fchownat_empty_path(int fd, unsigned int uid, unsigned int gid) {
+    return fchownat(fd, "", uid, gid, AT_EMPTY_PATH);
+}
 
 // moor and moord are fully static, and a static glibc resolves user and
 // group names by dlopen()ing the node's NSS modules, which crashes (seen:

@@ -170,7 +170,9 @@ public struct DockerRouter: Sendable {
             ("mounted", snapshot.isMounted ? "true" : "false"),
             ("refs", String(snapshot.record.references)),
         ]
-        if let device = snapshot.record.options["device"] {
+        if snapshot.type == "bind", let path = snapshot.record.options["path"] {
+            status.append(("hostPath", JSONText.string(path)))
+        } else if let device = snapshot.record.options["device"] {
             status.append(("device", JSONText.string(device)))
         } else if snapshot.type == "disk" {
             status.append(("size", JSONText.string(snapshot.record.options["size"] ?? "10G")))

@@ -15,6 +15,7 @@ extension VolumeDefinition {
     var nfs: NFSSpec? { if case .nfs(let spec) = spec { spec } else { nil } }
     var iscsi: ISCSISpec? { if case .iscsi(let spec) = spec { spec } else { nil } }
     var fuse: FUSESpec? { if case .fuse(let spec) = spec { spec } else { nil } }
+    var bind: BindSpec? { if case .bind(let spec) = spec { spec } else { nil } }
 }
 
 extension OptionError.Problem {

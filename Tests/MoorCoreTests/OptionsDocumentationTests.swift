@@ -12,10 +12,10 @@ import MoorCore
         .appendingPathComponent("docs/options.md").path
 
     static let documentedKeys: [(type: String, keys: [String])] = [
-        ("disk", DiskSpec.keys), ("nfs", NFSSpec.keys), ("iscsi", ISCSISpec.keys), ("fuse", FUSESpec.keys),
+        ("disk", DiskSpec.keys), ("nfs", NFSSpec.keys), ("iscsi", ISCSISpec.keys), ("fuse", FUSESpec.keys), ("bind", BindSpec.keys),
     ]
 
-    @Test(arguments: ["disk", "nfs", "iscsi", "fuse"])
+    @Test(arguments: ["disk", "nfs", "iscsi", "fuse", "bind"])
     func everyOptionKeyIsDocumentedInBackticks(type: String) throws {
         let text: String
         do {

@@ -63,6 +63,24 @@ import Testing
         #expect(policy.allowsDevice(device) == allowed)
     }
 
+    @Test(arguments: [
+        ("/srv/*", "/srv/data", true), ("/srv/*", "/srv/data/deep/er", true), ("/srv/*", "/srv", false),
+        ("/srv/*", "/srvx/data", false), ("/tmp/allowed", "/tmp/allowed", true), ("/tmp/allowed", "/tmp/allowed/x/y", true),
+        ("/tmp/allowed", "/tmp/allowedx", false), ("/tmp/allowed", "/tmp", false), ("/tmp/allowed/", "/tmp/allowed/x", true),
+        ("/home/*/data", "/home/ann/data/db", true), ("/home/*/data", "/home/ann/other", false),
+        ("/mnt/disks/ssd[0-9]", "/mnt/disks/ssd1/pv", true), ("*", "/etc", false), ("/", "/etc/shadow", true),
+    ])
+    func allowedHostPathsAllowTheMatchedTreesOnly(pattern: String, path: String, allowed: Bool) {
+        var policy = Policy()
+        policy.allowedHostPaths = [pattern]
+        #expect(policy.allowsHostPath(path) == allowed)
+    }
+
+    @Test func noHostPathIsAllowedByDefault() {
+        #expect(!Policy().allowsHostPath("/srv/data"))
+        #expect(!Policy().allowsHostPath("/"))
+    }
+
     @Test func anyMatchingPatternAllows() {
         var policy = Policy()
         policy.allowedDevices = ["/dev/sdb", "/dev/loop*"]

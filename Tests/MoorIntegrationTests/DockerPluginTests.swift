@@ -210,4 +210,45 @@ struct DockerPluginTests {
         var all: [String] = []
         func add(_ s: String) { lock.lock(); all.append(s); lock.unlock() }
     }
+
+    /// The `local` driver's bind form, unchanged, against moord: a host
+    /// directory the policy allows, and `volume rm` never touches it.
+    @Test func localDriverBindFormSharesAHostDirectoryAndRmKeepsIt() throws {
+        let docker = try DockerHost.get()
+        let root = try TempRoot(); defer { root.tearDown() }
+        let host = root.path + "/srv/site"
+        try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
+        try "from the host\n".write(toFile: host + "/index.html", atomically: false, encoding: .utf8)
+        let moord = try Moord(root: root); defer { moord.stop() }
+
+        try docker.run(["volume", "create", "-d", moord.name, "-o", "type=none", "-o", "o=bind", "-o", "device=\(host)", "outside"])
+        let refused = docker.attempt(["run", "--rm", "--network", "none", "-v", "outside:/data", docker.image, "true"])
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("allowedHostPaths in \(root.policyFile)"), "\(refused.output)")
+        #expect(try root.stagingMounts().isEmpty)
+        try docker.run(["volume", "rm", "outside"])
+
+        try root.writePolicy(#"{"allowedHostPaths": ["\#(root.path)/srv/*"]}"#)
+        try docker.run(["volume", "create", "-d", moord.name, "-o", "type=none", "-o", "o=bind", "-o", "device=\(host)", "site"])
+        #expect(try docker.container(["site:/data"], ["cat", "/data/index.html"]) == "from the host\n")
+        try docker.container(["site:/data"], ["sh", "-c", "echo from a container > /data/log.txt"])
+        #expect(try String(contentsOfFile: host + "/log.txt", encoding: .utf8) == "from a container\n")
+
+        let inspect = try docker.run(["volume", "inspect", "site"])
+        let volume = try #require(try JSONDecoder().decode([JSONValue].self, from: Data(inspect.utf8)).first?.object)
+        let status = try #require(volume["Status"]?.object)
+        #expect(status["backend"]?.string == "bind")
+        #expect(status["hostPath"]?.string == host)
+
+        try docker.run(["volume", "create", "-d", moord.name, "-o", "type=none", "-o", "o=bind,ro", "-o", "device=\(host)", "site-ro"])
+        let write = docker.attempt(["run", "--rm", "--network", "none", "-v", "site-ro:/data", docker.image, "touch", "/data/x"])
+        #expect(write.status != 0)
+        #expect(write.output.contains("Read-only file system"))
+
+        try docker.run(["volume", "rm", "site", "site-ro"])
+        #expect(try !docker.run(["volume", "ls", "-q"]).contains("site"))
+        #expect(try String(contentsOfFile: host + "/index.html", encoding: .utf8) == "from the host\n", "rm keeps the host's data")
+        #expect(try String(contentsOfFile: host + "/log.txt", encoding: .utf8) == "from a container\n")
+        #expect(try root.stagingMounts().isEmpty)
+    }
 }

@@ -13,6 +13,9 @@ public enum Node {
             && FileManager.default.isExecutableFile(atPath: "/sbin/mkfs.ext4"))
     }
 
+    /// Root, for bind mounts of host directories; always true in CI.
+    public static var canBindMount: Bool { isCI || isRoot }
+
     /// Root and Debian's dockerd; always true in CI.
     public static var canRunDocker: Bool {
         isCI || (isRoot && FileManager.default.isExecutableFile(atPath: "/usr/sbin/dockerd") && canMountLoopDevices)

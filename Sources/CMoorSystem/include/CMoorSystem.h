@@ -16,4 +16,7 @@ int moor_flock_exclusive(int fd);
 int moor_flock_exclusive_nonblocking(int fd);
 unsigned int moor_major(unsigned long long dev);
 unsigned int moor_minor(unsigned long long dev);
+int moor_openat_directory_nofollow(int dirfd, const char *name);
+int moor_fstatat_nofollow(int dirfd, const char *name, struct stat *out);
+int moor_fchownat_empty_path(int fd, unsigned int uid, unsigned int gid);
 #endif

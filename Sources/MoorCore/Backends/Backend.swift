@@ -40,6 +40,16 @@ public protocol Backend: Sendable {
     /// (fsGroup); a network or FUSE share's belongs to its server.
     var ownsFileSystem: Bool { get }
 
+    /// Checks the admin policy for one more consumer of a staging mount
+    /// that already exists, so a policy tightened since staging applies to
+    /// the next consumer (staging itself checks everything).
+    func admit(_ definition: VolumeDefinition) throws
+
+    /// Whether a consumer is told apart by the staging mount's peer group,
+    /// not only by its file system: true where the host itself mounts the
+    /// same directory (a host directory's own mount), which is no consumer.
+    var consumersArePeers: Bool { get }
+
     /// Deletes what a named volume owns, when it is removed for good. The
     /// caller holds the staging key's lock and has checked it is not staged.
     func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws
@@ -48,5 +58,7 @@ public protocol Backend: Sendable {
 extension Backend {
     public func consumerSource(for definition: VolumeDefinition, staging: String) -> String { staging }
     public var ownsFileSystem: Bool { false }
+    public var consumersArePeers: Bool { false }
+    public func admit(_ definition: VolumeDefinition) throws {}
     public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {}
 }

@@ -65,6 +65,7 @@ public struct Core: Sendable {
         case "fuse": return FUSEBackend(node: node)
         case "nfs": return NFSBackend(node: node)
         case "iscsi": return ISCSIBackend(node: node)
+        case "bind": return BindBackend(node: node)
         default:
             throw MoorError(.backendUnavailable, "\(type): backend not available yet in this version of moor")
         }
@@ -103,13 +104,14 @@ public struct Core: Sendable {
                 table = try mounter.mountTable()
             }
             if let existing = table.mount(at: consumer.target) {
-                guard existing.device == table.mount(at: staging)?.device else {
+                guard let staged = table.mount(at: staging), consumes(existing, staged, peersOnly: backend.consumersArePeers) else {
                     throw MoorError(.conflict, "\(consumer.target) already has another file system mounted on it")
                 }
                 logger.debug("already published", metadata: ["target": "\(consumer.target)", "staging": "\(key)"])
                 return
             }
             if let staged = table.mount(at: staging) {
+                try backend.admit(definition)
                 if staged.isReadOnly && !definition.common.readOnly && !consumer.readOnly {
                     throw MoorError(.conflict, "the volume is staged read-only on this node; a read-write consumer must wait until every read-only one is gone")
                 }
@@ -213,18 +215,49 @@ public struct Core: Sendable {
         }
     }
 
-    /// The staging key whose mount holds the same file system as `entry`.
+    /// The staging key whose mount `entry` consumes; the most specific one
+    /// (the longest root) if several could, as host directories nested in
+    /// one another can.
     func stagingKey(of entry: MountEntry, in table: MountTable) -> StagingKey? {
-        table.mounts(under: state.stagingRoot)
-            .first { $0.device == entry.device && $0.mountPoint != state.stagingRoot }
-            .flatMap { StagingKey(existing: String($0.mountPoint.dropFirst(state.stagingRoot.count + 1))) }
+        let candidates = table.mounts(under: state.stagingRoot).compactMap { staged -> (key: StagingKey, root: String)? in
+            guard staged.device == entry.device, staged.mountPoint != state.stagingRoot,
+                  let key = StagingKey(existing: String(staged.mountPoint.dropFirst(state.stagingRoot.count + 1))),
+                  consumes(entry, staged, peersOnly: consumersArePeers(key)) else { return nil }
+            return (key, staged.root)
+        }
+        return candidates.max { $0.root.count < $1.root.count }?.key
     }
 
-    /// Consumers of a staging mount: every other mount of its file system
-    /// outside the staging area. Must be called holding the key's lock.
+    /// Consumers of a staging mount: the other mounts of its file system,
+    /// outside the staging area, that `consumes` says are its binds. Must be
+    /// called holding the key's lock.
     public func consumers(of key: StagingKey, in table: MountTable) -> [MountEntry] {
         guard let staged = table.mount(at: state.stagingPath(key)) else { return [] }
-        return table.mounts(of: staged.device).filter { !$0.mountPoint.hasPrefix(state.stagingRoot + "/") }
+        let peersOnly = consumersArePeers(key)
+        return table.mounts(of: staged.device).filter { consumes($0, staged, peersOnly: peersOnly) }
+    }
+
+    /// Whether `entry` is a bind of the staging mount `staged`: the same
+    /// file system, showing the staged directory or one inside it (an NFS
+    /// `subdir`), so that the host's own mounts of other directories of
+    /// that file system (`/` for a host directory) are not counted. With
+    /// `peersOnly`, it must also be in the staging mount's peer group, which
+    /// a bind made from it joins: that tells a consumer from the host's own
+    /// mount of the very same directory.
+    func consumes(_ entry: MountEntry, _ staged: MountEntry, peersOnly: Bool) -> Bool {
+        guard entry.device == staged.device, !entry.mountPoint.hasPrefix(state.stagingRoot + "/"),
+              entry.root == staged.root || staged.root == "/" || entry.root.hasPrefix(staged.root + "/") else { return false }
+        guard peersOnly else { return true }
+        guard let group = staged.optionalFields.first(where: { $0.hasPrefix("shared:") }) else { return false }
+        return entry.optionalFields.contains(group)
+    }
+
+    /// Whether the backend that staged `key` tells consumers by peer group
+    /// (from its record; a lost record counts every mount of the directory,
+    /// which keeps the staging mount rather than releasing it early).
+    func consumersArePeers(_ key: StagingKey) -> Bool {
+        guard let type = StagingRecord.load(state.recordPath(key))?.type else { return false }
+        return (try? backend(for: type))?.consumersArePeers ?? false
     }
 
     /// Releases the staging mount of `key` if nothing consumes it. Holding the key's lock.

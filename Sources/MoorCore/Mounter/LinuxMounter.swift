@@ -18,12 +18,14 @@ public struct LinuxMounter: Mounter {
             try runner.run(Command("mount", arguments, timeout: request.timeout)).check("mount")
         case .bind(let readOnly):
             try Sys.mount(source: request.source, target: request.target, fsType: nil, flags: MountFlags.bind.rawValue, data: nil)
-            guard readOnly else { return }
+            guard readOnly || !request.bindFlags.isEmpty else { return }
             do {
                 // MS_BIND in the remount changes this mount only, not the
                 // superblock that other consumers share.
-                let inherited = try Self.flags(of: request.source).intersection(.lockedOnRemount)
-                let flags: MountFlags = [.remount, .bind, .readOnly, inherited]
+                var inherited = try Self.flags(of: request.source).intersection(.lockedOnRemount)
+                if !request.bindFlags.isDisjoint(with: .accessTime) { inherited.subtract(.accessTime) }
+                var flags: MountFlags = [.remount, .bind, inherited, request.bindFlags]
+                if readOnly { flags.insert(.readOnly) }
                 try Sys.mount(source: nil, target: request.target, fsType: nil, flags: flags.rawValue, data: nil)
             } catch {
                 try? Sys.unmount(request.target, flags: 0)

@@ -20,6 +20,9 @@ public struct MountFlags: OptionSet, Hashable, Sendable {
     /// Per-mount flags a read-only bind remount must carry over from its
     /// source, or the kernel clears them (mount-utils, moby do the same).
     public static let lockedOnRemount: MountFlags = [.noSetUID, .noDevices, .noExec, .noAccessTime, .noDirAccessTime, .relativeAccessTime]
+
+    /// The atime choices; one asked for replaces the one inherited.
+    public static let accessTime: MountFlags = [.noAccessTime, .noDirAccessTime, .relativeAccessTime]
 }
 
 /// What to mount where. New knobs extend this value; `Mounter` keeps its
@@ -39,6 +42,9 @@ public struct MountRequest: Sendable {
     public var target: String
     public var kind: Kind
     public var timeout: Duration
+    /// For `.bind`: per-mount flags (`MS_NOSUID`, `MS_NODEV`, `MS_NOEXEC`,
+    /// atime) set by the same remount that makes a bind read-only.
+    public var bindFlags: MountFlags = []
 
     public init(source: String, target: String, kind: Kind, timeout: Duration = .seconds(60)) {
         self.source = source

@@ -55,11 +55,29 @@ public enum LocalDriverOptions {
             let others = elements.filter { $0 != "ro" && $0 != "rw" }
             if !others.isEmpty { result["mountOptions"] = others.joined(separator: ",") }
             return result
-        case "none" where elements.contains("bind"):
-            throw MoorError(.backendUnavailable, "local driver: o=bind (a host directory) is not available yet in this version of moor")
+        case "none" where elements.contains("bind") || elements.contains("rbind"):
+            // A host directory. moor binds the directory alone: the mounts
+            // below it (what `rbind` would add) are not part of the volume.
+            if elements.contains("rbind") {
+                throw OptionError(scope: "local driver", key: "o", problem: .malformed(
+                    expected: "bind, not rbind: moor binds the host directory without the mounts below it"))
+            }
+            let flags = elements.filter { $0 != "bind" && $0 != "rw" }
+            if let bad = flags.first(where: { BindSpec.mountOptions[$0] == nil }) {
+                throw OptionError(scope: "local driver", key: "o", problem: .malformed(
+                    expected: "bind with only rw, \(BindSpec.mountOptionNames.joined(separator: ", ")) (found '\(BindSpec.name(of: bad))')"))
+            }
+            guard !device.isEmpty else { throw OptionError(scope: "local driver", key: "device", problem: .missing) }
+            var result = rest
+            result["type"] = "bind"
+            result["path"] = device
+            if flags.contains("ro") { result["readOnly"] = "true" }
+            let others = flags.filter { $0 != "ro" }
+            if !others.isEmpty { result["mountOptions"] = others.joined(separator: ",") }
+            return result
         default:
             throw OptionError(scope: "local driver", key: "type",
-                              problem: .malformed(expected: "nfs, nfs4, ext4 or xfs (moor translates those local-driver definitions; tmpfs and cifs stay with Docker's local driver)"))
+                              problem: .malformed(expected: "nfs, nfs4, ext4, xfs, or none with o=bind (moor translates those local-driver definitions; tmpfs and cifs stay with Docker's local driver)"))
         }
     }
 }

@@ -5,8 +5,9 @@ public enum VolumeSpec: Hashable, Sendable {
     case nfs(NFSSpec)
     case iscsi(ISCSISpec)
     case fuse(FUSESpec)
+    case bind(BindSpec)
 
-    public static let types = ["disk", "nfs", "iscsi", "fuse"]
+    public static let types = ["disk", "nfs", "iscsi", "fuse", "bind"]
 
     public var typeName: String {
         switch self {
@@ -14,6 +15,7 @@ public enum VolumeSpec: Hashable, Sendable {
         case .nfs: "nfs"
         case .iscsi: "iscsi"
         case .fuse: "fuse"
+        case .bind: "bind"
         }
     }
 }
@@ -40,6 +42,7 @@ public struct VolumeDefinition: Hashable, Sendable {
         case "nfs": keys = NFSSpec.keys
         case "iscsi": keys = ISCSISpec.keys
         case "fuse": keys = FUSESpec.keys
+        case "bind": keys = BindSpec.keys
         default:
             throw OptionError(scope: "volume", key: "type", problem: .malformed(expected: "one of \(VolumeSpec.types.joined(separator: ", "))"))
         }
@@ -50,9 +53,16 @@ public struct VolumeDefinition: Hashable, Sendable {
         case "nfs": spec = .nfs(try NFSSpec(&reader))
         case "iscsi": spec = .iscsi(try ISCSISpec(&reader))
         case "fuse": spec = .fuse(try FUSESpec(&reader))
+        case "bind": spec = .bind(try BindSpec(&reader))
         default: spec = .disk(try DiskSpec(&reader, name: name))
         }
-        let common = try CommonOptions(&reader, defaultTimeout: .seconds(type == "disk" || type == "iscsi" ? 120 : 60))
+        var common = try CommonOptions(&reader, defaultTimeout: .seconds(type == "disk" || type == "iscsi" ? 120 : 60))
+        if case .bind = spec {
+            try BindSpec.check(common.mountOptions, reader)
+            // `ro` on a bind is the read-only option: one staging mount, and
+            // read-only consumers, not a conflict between the two.
+            if common.mountOptions.contains("ro") { common.readOnly = true }
+        }
         try reader.finish()
         return VolumeDefinition(spec: spec, common: common)
     }

@@ -16,7 +16,8 @@ public struct Policy: Sendable, Equatable {
     public var allowedDevices: [String] = []
     /// FUSE helpers that may run. Default: sshfs.
     public var allowedFuseHelpers: [String] = ["sshfs"]
-    /// Glob patterns for host directories of `bind` volumes. Default: none.
+    /// Glob patterns for the host directory trees `bind` volumes may use
+    /// (a match allows the directory and everything below it). Default: none.
     public var allowedHostPaths: [String] = []
 
     /// Where it was read from, for messages.
@@ -68,5 +69,21 @@ public struct Policy: Sendable, Equatable {
 
     public func allowsDevice(_ path: String) -> Bool {
         allowedDevices.contains { Sys.globMatches($0, path) }
+    }
+
+    /// Whether `path` is inside an allowed host tree: `path` itself or one
+    /// of its ancestors matches an `allowedHostPaths` pattern (fnmatch with
+    /// FNM_PATHNAME, so `/srv/*` allows `/srv/a` and `/srv/a/b`, not `/srv`).
+    /// Lexical only: `path` must be clean and absolute, and the caller must
+    /// not follow symlinks in it (BindBackend refuses them).
+    public func allowsHostPath(_ path: String) -> Bool {
+        guard path.hasPrefix("/") else { return false }
+        let patterns = allowedHostPaths.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        var treeRoots = ["/"], current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            treeRoots.append(current)
+        }
+        return treeRoots.contains { root in patterns.contains { Sys.globMatches($0, root) } }
     }
 }

@@ -181,6 +181,47 @@ public enum Sys {
     public static var processID: Int32 { getpid() }
 }
 
+/// Directory descriptors, for walking a host path one component at a time
+/// (`HostDirectory`): `path` in each error is the one the caller names.
+extension Sys {
+    /// openat(2) with `O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC`: a
+    /// descriptor for the directory `name` in `directory`, never through a
+    /// symlink (a symlink fails with ENOTDIR or ELOOP).
+    public static func openDirectoryNoFollow(_ directory: Int32, _ name: String, path: String) throws(SystemCallError) -> Int32 {
+        try check("openat", path) { moor_openat_directory_nofollow(directory, name) }
+    }
+
+    /// fstatat(2) with `AT_SYMLINK_NOFOLLOW`.
+    public static func lstat(_ directory: Int32, _ name: String, path: String) throws(SystemCallError) -> Glibc.stat {
+        var result = Glibc.stat()
+        try check("fstatat", path) { moor_fstatat_nofollow(directory, name, &result) }
+        return result
+    }
+
+    /// mkdirat(2); false if `name` already exists.
+    public static func mkdir(_ directory: Int32, _ name: String, mode: mode_t, path: String) throws(SystemCallError) -> Bool {
+        do {
+            try check("mkdirat", path) { Glibc.mkdirat(directory, name, mode) }
+            return true
+        } catch where error.errno == .fileExists {
+            return false
+        }
+    }
+
+    /// readlinkat(2): a symlink's target, for messages.
+    public static func readlink(_ directory: Int32, _ name: String, path: String) throws(SystemCallError) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = try check("readlinkat", path) { Glibc.readlinkat(directory, name, &buffer, buffer.count - 1) }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// fchownat(2) with `AT_EMPTY_PATH`: works on an `O_PATH` descriptor.
+    /// A nil id is left as it is.
+    public static func chown(_ fd: Int32, uid: UInt32?, gid: UInt32?, path: String) throws(SystemCallError) {
+        try check("fchownat", path) { moor_fchownat_empty_path(fd, uid ?? UInt32.max, gid ?? UInt32.max) }
+    }
+}
+
 extension Sys {
     /// Whether something accepts connections on the abstract unix socket
     /// `name` (without the leading NUL). A connect and a close, nothing sent.
