@@ -16,4 +16,11 @@ int moor_flock_exclusive(int fd);
 int moor_flock_exclusive_nonblocking(int fd);
 unsigned int moor_major(unsigned long long dev);
 unsigned int moor_minor(unsigned long long dev);
+
+// Loop devices by ioctl (linux/loop.h). Each returns what ioctl(2) returns:
+// -1 with errno set on failure.
+int moor_loop_get_free(int control_fd);
+int moor_loop_configure(int loop_fd, int file_fd, const char *name);
+int moor_loop_set_fd(int loop_fd, int file_fd, const char *name);
+int moor_loop_clear(int loop_fd);
 #endif
