@@ -246,4 +246,19 @@ struct FlexVolumeDiskTests {
         #expect(try kubelet.mount(a, sparse("pv-table")).status == "Success")
         #expect(try String(contentsOfFile: a + "/f", encoding: .utf8) == "kept\n")
     }
+
+    /// ext4 on a loop device is mounted with mount(2): the kernel's refusal
+    /// of an option still reaches the user as a clear message.
+    @Test func unknownMountOptionIsAClearError() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        let refused = try kubelet.mount(a, sparse("pv-opt", extra: ["mountOptions": "noatime,no_such_option"]))
+        #expect(refused.status == "Failure")
+        #expect(refused.message.contains("mount option"), "\(refused.message)")
+        #expect(Loop.devices(under: root.path).isEmpty)
+        #expect(try kubelet.mount(a, sparse("pv-opt", extra: ["mountOptions": "noatime,nodev"])).status == "Success")
+        #expect(try root.mountTable().mount(at: a) != nil)
+        #expect(try root.stagingMounts().first.map { $0.options.contains("noatime") && $0.options.contains("nodev") } == true)
+    }
 }
