@@ -261,4 +261,25 @@ struct FlexVolumeDiskTests {
         #expect(try root.mountTable().mount(at: a) != nil)
         #expect(try root.stagingMounts().first.map { $0.options.contains("noatime") && $0.options.contains("nodev") } == true)
     }
+
+    /// XFS on a sparse disk: recognised from the image and mounted with
+    /// mount(2); an XFS volume is still never reformatted as ext4.
+    @Test func xfsDiskKeepsItsDataAcrossStagings() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        let xfs = sparse("pv-xfs", size: "320M", extra: ["fsType": "xfs"])
+        #expect(try kubelet.mount(a, xfs).status == "Success")
+        #expect(try root.stagingMounts().first?.fsType == "xfs")
+        try "kept\n".write(toFile: a + "/f", atomically: false, encoding: .utf8)
+        #expect(try kubelet.unmount(a).status == "Success")
+
+        #expect(try kubelet.mount(a, xfs).status == "Success")
+        #expect(try String(contentsOfFile: a + "/f", encoding: .utf8) == "kept\n")
+        #expect(try kubelet.unmount(a).status == "Success")
+        let refused = try kubelet.mount(a, sparse("pv-xfs", size: "320M", extra: ["fsType": "ext4"]))
+        #expect(refused.status == "Failure")
+        #expect(refused.message.contains("xfs"))
+        #expect(Loop.devices(under: root.path).isEmpty)
+    }
 }
