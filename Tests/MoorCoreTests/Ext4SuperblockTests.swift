@@ -79,6 +79,10 @@ struct Ext4SuperblockTests {
         let image = try Image(); defer { image.remove() }
         try image.debugfs("ssv last_orphan 12")
         #expect(try image.checkReason() == "orphan inodes")
+        try image.debugfs("ssv last_orphan 0")
+        #expect(try image.checkReason() == nil)
+        try image.debugfs("ssv state 5") // valid, orphans being recovered
+        #expect(try image.checkReason() == "orphan inodes")
     }
 
     @Test func maximalMountCountReachedNeedsACheck() throws {

@@ -10,6 +10,7 @@ public struct Ext4Superblock: Sendable, Equatable {
     // s_state
     static let validFS: UInt16 = 0x0001
     static let errorFS: UInt16 = 0x0002
+    static let orphanFS: UInt16 = 0x0004
     // s_feature_compat
     static let compatSparseSuper2: UInt32 = 0x0200
     // s_feature_incompat
@@ -96,6 +97,7 @@ public struct Ext4Superblock: Sendable, Equatable {
         if !checksumIsValid { return "superblock checksum does not match" }
         if state & Self.errorFS != 0 { return "errors recorded" }
         if state & Self.validFS == 0 { return "not cleanly unmounted" }
+        if state & Self.orphanFS != 0 { return "orphan inodes" }
         if featureIncompat & Self.incompatRecover != 0 { return "journal needs recovery" }
         if lastOrphan != 0 { return "orphan inodes" }
         if featureIncompat & Self.incompatMMP != 0 { return "multi-mount protection" }
