@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CMoorSystem.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/sysmacros.h>
@@ -27,6 +28,45 @@ int moor_fstatat_nofollow(int dirfd, const char *name, struct stat *out) {
 int moor_fchownat_empty_path(int fd, unsigned int uid, unsigned int gid) {
     return fchownat(fd, "", uid, gid, AT_EMPTY_PATH);
 }
+
+#include <linux/loop.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+int moor_loop_get_free(int control_fd) { return ioctl(control_fd, LOOP_CTL_GET_FREE); }
+
+// lo_file_name is only what `losetup -l` may show; moor reads the backing
+// file from sysfs. Flags stay 0: no autoclear (moor detaches explicitly),
+// no partition scan.
+static void moor_loop_name(struct loop_info64 *info, const char *name) {
+    strncpy((char *)info->lo_file_name, name, LO_NAME_SIZE - 1);
+}
+
+int moor_loop_configure(int loop_fd, int file_fd, const char *name) {
+    struct loop_config config;
+    memset(&config, 0, sizeof config);
+    config.fd = (unsigned int)file_fd;
+    moor_loop_name(&config.info, name);
+    return ioctl(loop_fd, LOOP_CONFIGURE, &config);
+}
+
+// For kernels before 5.8: bind, then name. A failed naming leaves the
+// device bound, so undo it.
+int moor_loop_set_fd(int loop_fd, int file_fd, const char *name) {
+    if (ioctl(loop_fd, LOOP_SET_FD, file_fd) < 0) return -1;
+    struct loop_info64 info;
+    memset(&info, 0, sizeof info);
+    moor_loop_name(&info, name);
+    if (ioctl(loop_fd, LOOP_SET_STATUS64, &info) < 0) {
+        int saved = errno;
+        ioctl(loop_fd, LOOP_CLR_FD, 0);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+int moor_loop_clear(int loop_fd) { return ioctl(loop_fd, LOOP_CLR_FD, 0); }
 
 // moor and moord are fully static, and a static glibc resolves user and
 // group names by dlopen()ing the node's NSS modules, which crashes (seen:

@@ -1,3 +1,5 @@
+import Foundation
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 
@@ -186,5 +188,106 @@ import Testing
         }
         #expect(error?.kind == .timedOut)
         #expect(run.runner.commands.isEmpty)
+    }
+
+    // MARK: moor's own images: read directly, blkid and fsck only when needed
+
+    /// A moor image (a real file made by the real mkfs.ext4, standing in
+    /// for the loop device over it), staged with scripted helpers.
+    struct ImageRun {
+        let directory: TempDirectory
+        let run: Run
+        var image: String { directory.path + "/disk.img" }
+
+        init(mkfs: Bool = true, blkid: (Int32, String) = (0, "TYPE=ext4\n"), fsck: Int32 = 0) throws {
+            directory = try TempDirectory()
+            run = Run(blkid: blkid, fsck: fsck)
+            try Shell.run("/usr/bin/truncate", ["-s", "64M", image])
+            if mkfs { try Shell.run("/sbin/mkfs.ext4", ["-q", "-F", image]) }
+        }
+
+        func formatAndMount(fsType: String? = nil, readOnly: Bool = false) throws -> Bool {
+            var request = SafeFormat.Request(device: image, target: SafeFormatTests.target, fsType: fsType, readOnly: readOnly)
+            request.isMoorImage = true
+            request.formatBlankWhenReadOnly = true
+            return try run.safeFormat.formatAndMount(request, deadline: Deadline(.seconds(30)))
+        }
+
+        func write(_ bytes: [UInt8], at offset: UInt64) throws {
+            let handle = try #require(FileHandle(forUpdatingAtPath: image))
+            try handle.seek(toOffset: offset)
+            try handle.write(contentsOf: Data(bytes))
+            try handle.close()
+        }
+
+        func remove() { directory.remove() }
+    }
+
+    @Test func cleanExt4ImageIsMountedWithoutBlkidOrFsck() throws {
+        let image = try ImageRun(); defer { image.remove() }
+        #expect(try image.formatAndMount() == false)
+        #expect(image.run.runner.programs.isEmpty, "no helper at all")
+        #expect(try image.run.mounted().type == "ext4")
+        #expect(image.run.mounter.requests.first?.localDevice == true, "mount(2) may be called directly")
+    }
+
+    @Test func ext4ImageWithRecordedErrorsIsChecked() throws {
+        let image = try ImageRun(); defer { image.remove() }
+        try Shell.run("/sbin/debugfs", ["-w", "-R", "ssv state 3", image.image])
+        #expect(try image.formatAndMount() == false)
+        #expect(image.run.runner.programs == ["fsck"], "blkid is not needed, fsck is")
+        #expect(image.run.runner.arguments(of: "fsck") == ["-a", "-t", "ext4", image.image])
+    }
+
+    @Test func ext4ImageFsckCannotRepairIsRefused() throws {
+        let image = try ImageRun(fsck: 4); defer { image.remove() }
+        try Shell.run("/sbin/debugfs", ["-w", "-R", "ssv state 0", image.image])
+        let error = try #require(Self.moorError { try image.formatAndMount() })
+        #expect(error.kind == .dataProtected)
+        #expect(image.run.mounter.requests.isEmpty)
+    }
+
+    @Test func dirtyExt4ImageMountedReadOnlyIsNotChecked() throws {
+        let image = try ImageRun(); defer { image.remove() }
+        try Shell.run("/sbin/debugfs", ["-w", "-R", "ssv state 0", image.image])
+        #expect(try image.formatAndMount(readOnly: true) == false)
+        #expect(image.run.runner.programs.isEmpty)
+        #expect(try image.run.mounted().options == ["ro"])
+    }
+
+    @Test func ext4ImageIsNeverReformattedForAnotherFsType() throws {
+        let image = try ImageRun(); defer { image.remove() }
+        let error = try #require(Self.moorError { try image.formatAndMount(fsType: "xfs") })
+        #expect(error.kind == .dataProtected)
+        #expect(error.message.contains("ext4"))
+        #expect(!image.run.ranMkfs)
+        #expect(image.run.mounter.requests.isEmpty)
+    }
+
+    /// A stale partition table beside ext4: blkid is asked, as before, and
+    /// its answer (both signatures) refuses the device.
+    @Test func ext4ImageWithAPartitionTableGoesToBlkidAndIsRefused() throws {
+        let image = try ImageRun(blkid: (0, "TYPE=ext4\nPTTYPE=dos\n")); defer { image.remove() }
+        try image.write([0x55, 0xAA], at: 510)
+        let error = try #require(Self.moorError { try image.formatAndMount() })
+        #expect(image.run.runner.programs == ["blkid"])
+        #expect(error.kind == .dataProtected)
+        #expect(!image.run.ranMkfs)
+        #expect(image.run.mounter.requests.isEmpty)
+    }
+
+    @Test func unknownSignatureInAnImageGoesToBlkidAndIsRefused() throws {
+        let image = try ImageRun(mkfs: false, blkid: (0, "UUID=1234\n")); defer { image.remove() }
+        try image.write(Array("LUKS".utf8) + [0xBA, 0xBE], at: 0)
+        let error = try #require(Self.moorError { try image.formatAndMount() })
+        #expect(image.run.runner.programs == ["blkid"])
+        #expect(error.kind == .dataProtected)
+        #expect(!image.run.ranMkfs)
+    }
+
+    @Test func blankImageIsConfirmedByBlkidBeforeMkfs() throws {
+        let image = try ImageRun(mkfs: false, blkid: (2, "")); defer { image.remove() }
+        #expect(try image.formatAndMount())
+        #expect(image.run.runner.programs == ["blkid", "mkfs.ext4"])
     }
 }

@@ -46,6 +46,25 @@ struct DockerProtocolTests {
         #expect(try !root.mountTable().isMountPoint(mountpoint))
     }
 
+    /// moord binds the loop device by ioctl without autoclear; a moord
+    /// started anew finds it (by the staging record and sysfs) and releases it.
+    @Test func restartedMoordReleasesTheLoopDeviceItBound() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let moord = try Moord(root: root); defer { moord.stop() }
+        #expect(try moord.client.call("/VolumeDriver.Create", body: #"{"Name":"r","Opts":{"size":"16M"}}"#).err == "")
+        #expect(try moord.client.call("/VolumeDriver.Mount", body: #"{"Name":"r","ID":"c1"}"#).err == "")
+        let device = try #require(Loop.devices(under: root.path).first)
+        let name = device.split(separator: "/").last.map(String.init) ?? ""
+        #expect(try Sys.readText("/sys/block/\(name)/loop/autoclear") == "0\n")
+
+        moord.kill9()
+        try moord.start()
+        #expect(Loop.devices(under: root.path) == [device], "the mount and its loop device outlive moord")
+        #expect(try moord.client.call("/VolumeDriver.Unmount", body: #"{"Name":"r","ID":"c1"}"#).err == "")
+        #expect(try root.stagingMounts().isEmpty)
+        #expect(Loop.devices(under: root.path).isEmpty, "detached by the new moord")
+    }
+
     @Test func createIsIdempotentAndConflictsAreClear() throws {
         let root = try TempRoot(); defer { root.tearDown() }
         let moord = try Moord(root: root); defer { moord.stop() }

@@ -153,4 +153,133 @@ struct FlexVolumeDiskTests {
         let image = try FileManager.default.attributesOfItem(atPath: root.stateDir + "/disks/pv-small.img")
         #expect((image[.size] as? Int) == 16 << 20)
     }
+
+    // MARK: staging without helpers: ioctl loop devices, the superblock read directly
+
+    /// `dumpe2fs -h` of a disk image, as field → value.
+    static func superblock(_ image: String) throws -> [String: String] {
+        let text = try Shell.run("/sbin/dumpe2fs", ["-h", image])
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return fields
+    }
+
+    @Test func cleanDiskIsStagedWithoutFsckAndItsLoopDeviceIsMoors() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a"), b = try root.podDir("b")
+        #expect(try kubelet.mount(a, sparse("pv-clean")).status == "Success")
+        try "kept\n".write(toFile: a + "/f", atomically: false, encoding: .utf8)
+        #expect(try kubelet.unmount(a).status == "Success")
+        #expect(Loop.devices(under: root.path).isEmpty, "detached on release")
+
+        #expect(try kubelet.mount(b, sparse("pv-clean")).status == "Success")
+        #expect(try String(contentsOfFile: b + "/f", encoding: .utf8) == "kept\n", "never reformatted")
+        #expect(root.logText().contains("fsck skipped: ext4 cleanly unmounted"))
+        #expect(!root.logText().contains("checking file system"))
+        let device = try #require(Loop.devices(under: root.path).first)
+        let name = device.split(separator: "/").last.map(String.init) ?? ""
+        #expect(try Sys.readText("/sys/block/\(name)/loop/backing_file") == root.stateDir + "/disks/pv-clean.img\n")
+        #expect(try Sys.readText("/sys/block/\(name)/loop/autoclear") == "0\n", "moor detaches it itself")
+        #expect(try kubelet.unmount(b).status == "Success")
+        #expect(Loop.devices(under: root.path).isEmpty)
+    }
+
+    @Test func diskWithRecordedErrorsIsCheckedBeforeItIsMounted() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        let image = root.stateDir + "/disks/pv-errors.img"
+        #expect(try kubelet.mount(a, sparse("pv-errors")).status == "Success")
+        try "kept\n".write(toFile: a + "/f", atomically: false, encoding: .utf8)
+        #expect(try kubelet.unmount(a).status == "Success")
+        try Shell.run("/sbin/debugfs", ["-w", "-R", "ssv state 3", image])
+        #expect(try Self.superblock(image)["Filesystem state"] == "clean with errors")
+
+        #expect(try kubelet.mount(a, sparse("pv-errors")).status == "Success")
+        #expect(root.logText().contains("errors recorded"))
+        #expect(try String(contentsOfFile: a + "/f", encoding: .utf8) == "kept\n")
+        #expect(try kubelet.unmount(a).status == "Success")
+        #expect(try Self.superblock(image)["Filesystem state"] == "clean", "fsck ran and cleared the error state")
+    }
+
+    @Test func diskPastItsMaximalMountCountIsChecked() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        let image = root.stateDir + "/disks/pv-count.img"
+        #expect(try kubelet.mount(a, sparse("pv-count")).status == "Success")
+        #expect(try kubelet.unmount(a).status == "Success")
+        try Shell.run("/sbin/tune2fs", ["-c", "3", "-C", "3", image])
+
+        #expect(try kubelet.mount(a, sparse("pv-count")).status == "Success")
+        #expect(try kubelet.unmount(a).status == "Success")
+        #expect(root.logText().contains("maximal mount count reached"))
+        #expect(try Self.superblock(image)["Mount count"] == "1", "fsck reset the count; the mount made it 1")
+    }
+
+    /// A partition-table signature written beside the image's ext4 sends it
+    /// to blkid, which sees both: refused, and the data is still there.
+    @Test func diskImageWithAPartitionTableIsRefusedNotFormatted() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        let image = root.stateDir + "/disks/pv-table.img"
+        #expect(try kubelet.mount(a, sparse("pv-table")).status == "Success")
+        try "kept\n".write(toFile: a + "/f", atomically: false, encoding: .utf8)
+        #expect(try kubelet.unmount(a).status == "Success")
+        let handle = try #require(FileHandle(forUpdatingAtPath: image))
+        try handle.seek(toOffset: 510)
+        try handle.write(contentsOf: Data([0x55, 0xAA]))
+
+        let refused = try kubelet.mount(a, sparse("pv-table"))
+        #expect(refused.status == "Failure")
+        #expect(refused.message.contains("partition table"))
+        #expect(Loop.devices(under: root.path).isEmpty, "the loop device is detached after the failed stage")
+
+        try handle.seek(toOffset: 510)
+        try handle.write(contentsOf: Data([0, 0]))
+        try handle.close()
+        #expect(try kubelet.mount(a, sparse("pv-table")).status == "Success")
+        #expect(try String(contentsOfFile: a + "/f", encoding: .utf8) == "kept\n")
+    }
+
+    /// ext4 on a loop device is mounted with mount(2): the kernel's refusal
+    /// of an option still reaches the user as a clear message.
+    @Test func unknownMountOptionIsAClearError() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        let refused = try kubelet.mount(a, sparse("pv-opt", extra: ["mountOptions": "noatime,no_such_option"]))
+        #expect(refused.status == "Failure")
+        #expect(refused.message.contains("mount option"), "\(refused.message)")
+        #expect(Loop.devices(under: root.path).isEmpty)
+        #expect(try kubelet.mount(a, sparse("pv-opt", extra: ["mountOptions": "noatime,nodev"])).status == "Success")
+        #expect(try root.mountTable().mount(at: a) != nil)
+        #expect(try root.stagingMounts().first.map { $0.options.contains("noatime") && $0.options.contains("nodev") } == true)
+    }
+
+    /// XFS on a sparse disk: recognised from the image and mounted with
+    /// mount(2); an XFS volume is still never reformatted as ext4.
+    @Test func xfsDiskKeepsItsDataAcrossStagings() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let kubelet = Kubelet(environment: root.environment)
+        let a = try root.podDir("a")
+        let xfs = sparse("pv-xfs", size: "320M", extra: ["fsType": "xfs"])
+        #expect(try kubelet.mount(a, xfs).status == "Success")
+        #expect(try root.stagingMounts().first?.fsType == "xfs")
+        try "kept\n".write(toFile: a + "/f", atomically: false, encoding: .utf8)
+        #expect(try kubelet.unmount(a).status == "Success")
+
+        #expect(try kubelet.mount(a, xfs).status == "Success")
+        #expect(try String(contentsOfFile: a + "/f", encoding: .utf8) == "kept\n")
+        #expect(try kubelet.unmount(a).status == "Success")
+        let refused = try kubelet.mount(a, sparse("pv-xfs", size: "320M", extra: ["fsType": "ext4"]))
+        #expect(refused.status == "Failure")
+        #expect(refused.message.contains("xfs"))
+        #expect(Loop.devices(under: root.path).isEmpty)
+    }
 }

@@ -19,4 +19,11 @@ unsigned int moor_minor(unsigned long long dev);
 int moor_openat_directory_nofollow(int dirfd, const char *name);
 int moor_fstatat_nofollow(int dirfd, const char *name, struct stat *out);
 int moor_fchownat_empty_path(int fd, unsigned int uid, unsigned int gid);
+
+// Loop devices by ioctl (linux/loop.h). Each returns what ioctl(2) returns:
+// -1 with errno set on failure.
+int moor_loop_get_free(int control_fd);
+int moor_loop_configure(int loop_fd, int file_fd, const char *name);
+int moor_loop_set_fd(int loop_fd, int file_fd, const char *name);
+int moor_loop_clear(int loop_fd);
 #endif

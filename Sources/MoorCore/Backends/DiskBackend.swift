@@ -74,7 +74,10 @@ public struct DiskBackend: Backend {
                                              mountOptions: definition.common.mountOptions, readOnly: definition.common.readOnly, inUse: inUse)
             // A read-only sparse disk starts out empty, as Docker users expect.
             request.formatBlankWhenReadOnly = record.loopBackingFile != nil
-            created = try SafeFormat(runner: runner, mounter: mounter).formatAndMount(request, deadline: deadline)
+            // Only moor writes its images, so their first 64 KiB tell all
+            // (SignatureScan); a device may carry signatures blkid must see.
+            request.isMoorImage = record.loopBackingFile != nil
+            created = try SafeFormat(runner: runner, mounter: mounter, logger: logger).formatAndMount(request, deadline: deadline)
         } catch {
             if let backing = record.loopBackingFile, !inUse {
                 try? loops.detach(device, deadline: Deadline(.seconds(10)))

@@ -1,13 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
 /// Formats a device only when it is proven blank, checks a file system
 /// before read-write use, then mounts it: the rules of mount-utils'
 /// SafeFormatAndMount, which production drivers converge on.
 public struct SafeFormat: Sendable {
     let runner: any CommandRunning
     let mounter: any Mounter
+    let logger: Logger?
+    /// Reads bytes of a device: `Sys.read` outside tests.
+    let readDevice: @Sendable (_ device: String, _ offset: UInt64, _ count: Int) throws -> [UInt8]
 
-    public init(runner: any CommandRunning, mounter: any Mounter) {
+    public init(runner: any CommandRunning, mounter: any Mounter, logger: Logger? = nil,
+                readDevice: @escaping @Sendable (String, UInt64, Int) throws -> [UInt8] = { try Sys.read($0, offset: $1, count: $2) }) {
         self.runner = runner
         self.mounter = mounter
+        self.logger = logger
+        self.readDevice = readDevice
     }
 
     public enum Content: Equatable, Sendable {
@@ -47,6 +58,47 @@ public struct SafeFormat: Sendable {
         /// The device is already mounted somewhere: skip fsck, which must
         /// never run on a mounted file system.
         public var inUse = false
+        /// The device is a loop device over moor's own sparse image: its
+        /// first 64 KiB are read directly (ext4 and XFS need no blkid), a
+        /// clean ext4 needs no fsck process, and mount(2) is called directly.
+        public var isMoorImage = false
+    }
+
+    /// What `probe` found, and for ext4 recognised directly, its superblock.
+    struct Probed {
+        var content: Content
+        var ext4: Ext4Superblock?
+    }
+
+    /// A moor image is first read directly; blkid answers everything that
+    /// read does not recognise beyond doubt, exactly as for other devices.
+    func probe(_ request: Request, deadline: Deadline) throws -> Probed {
+        if request.isMoorImage, let head = try? readDevice(request.device, 0, SignatureScan.length) {
+            // A stale partition table or other signature beside ext4/XFS sends
+            // the device to blkid, which refuses it (see SignatureScan).
+            switch SignatureScan.recognise(head) {
+            case .ext4(let superblock)?: return Probed(content: .fileSystem("ext4"), ext4: superblock)
+            case .xfs?: return Probed(content: .fileSystem("xfs"))
+            case nil: break
+            }
+        }
+        return Probed(content: try probe(request.device, deadline: deadline))
+    }
+
+    /// Whether fsck must run before a read-write mount. For an ext4 read
+    /// directly, the same decision `e2fsck -p` makes before exiting clean
+    /// (see `Ext4Superblock.checkReason`); every other file system is checked.
+    func needsCheck(_ request: Request, type: String, ext4: Ext4Superblock?) -> Bool {
+        guard let ext4 else { return true }
+        let backup = ext4.firstBackupOffset.flatMap { offset in
+            (try? readDevice(request.device, offset, Ext4Superblock.size)).flatMap { Ext4Superblock($0) }
+        }
+        if let reason = ext4.checkReason(now: Int64(time(nil)), backup: backup) {
+            logger?.info("checking file system", metadata: ["device": "\(request.device)", "reason": "\(reason)"])
+            return true
+        }
+        logger?.debug("fsck skipped: ext4 cleanly unmounted, no check due", metadata: ["device": "\(request.device)"])
+        return false
     }
 
     /// Probes, formats if blank and read-write, fscks, mounts. Returns
@@ -55,7 +107,8 @@ public struct SafeFormat: Sendable {
     public func formatAndMount(_ request: Request, deadline: Deadline) throws -> Bool {
         var formatted = false
         let type: String
-        switch try probe(request.device, deadline: deadline) {
+        let probed = try probe(request, deadline: deadline)
+        switch probed.content {
         case .partitionTable(let table):
             throw MoorError(.dataProtected, "\(request.device) holds a partition table (\(table)); moor never formats it. Point 'device' at a partition or a blank disk")
         case .fileSystem(let found):
@@ -63,7 +116,9 @@ public struct SafeFormat: Sendable {
                 throw MoorError(.dataProtected, "\(request.device) already holds a \(found) file system, but fsType=\(wanted) was requested; moor never reformats a disk")
             }
             type = found
-            if !request.readOnly && !request.inUse { try check(request.device, type: type, deadline: deadline) }
+            if !request.readOnly && !request.inUse && needsCheck(request, type: type, ext4: probed.ext4) {
+                try check(request.device, type: type, deadline: deadline)
+            }
         case .blank:
             if request.readOnly && !request.formatBlankWhenReadOnly {
                 throw MoorError(.invalidOption, "\(request.device) is blank and the volume is read-only: nothing to mount")
@@ -74,9 +129,11 @@ public struct SafeFormat: Sendable {
         }
         var options = request.mountOptions
         if request.readOnly { options.append("ro") }
-        try mounter.mount(MountRequest(source: request.device, target: request.target,
-                                       kind: .fileSystem(type: type, options: options),
-                                       timeout: deadline.remaining(for: "mount")))
+        var mount = MountRequest(source: request.device, target: request.target,
+                                 kind: .fileSystem(type: type, options: options),
+                                 timeout: try deadline.remaining(for: "mount"))
+        mount.localDevice = request.isMoorImage
+        try mounter.mount(mount)
         return formatted
     }
 

@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// Mounts with mount(2) for binds, remounts and propagation, and with
-/// mount(8) (through the command runner, under a deadline) for file systems.
+/// mount(8) (through the command runner, under a deadline) for file systems,
+/// except ext4 and XFS on a local device, which need no helper.
 public struct LinuxMounter: Mounter {
     let runner: any CommandRunning
 
@@ -12,6 +13,10 @@ public struct LinuxMounter: Mounter {
     public func mount(_ request: MountRequest) throws {
         switch request.kind {
         case .fileSystem(let type, let options):
+            if request.localDevice, Self.inProcessTypes.contains(type), let kernel = KernelMountOptions(options) {
+                try mountInProcess(request, type: type, options: kernel)
+                return
+            }
             var arguments = ["-t", type]
             if !options.isEmpty { arguments += ["-o", options.joined] }
             arguments += ["--", request.source, request.target]
@@ -33,6 +38,23 @@ public struct LinuxMounter: Mounter {
             }
         case .propagation(let flags):
             try Sys.mount(source: nil, target: request.target, fsType: nil, flags: flags.rawValue, data: nil)
+        }
+    }
+
+    /// File systems whose options the kernel parses whole, with no mount.<type> helper.
+    static let inProcessTypes: Set<String> = ["ext4", "xfs"]
+
+    func mountInProcess(_ request: MountRequest, type: String, options: KernelMountOptions) throws {
+        do {
+            try Sys.mount(source: request.source, target: request.target, fsType: type, flags: options.flags.rawValue,
+                          data: options.data.isEmpty ? nil : options.data.joined(separator: ","))
+        } catch {
+            let hint = switch error.errno {
+            case .invalidArgument: "; a mount option the file system does not know, or a damaged file system (the kernel log says which)"
+            case .resourceBusy: "; the device or the directory is already in use"
+            default: ""
+            }
+            throw MoorError(.system, "mount -t \(type) \(request.source) on \(request.target) failed: \(error.errno)\(hint)")
         }
     }
 

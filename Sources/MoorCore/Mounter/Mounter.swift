@@ -16,6 +16,13 @@ public struct MountFlags: OptionSet, Hashable, Sendable {
     public static let slavePropagation = MountFlags(rawValue: 1 << 19)   // MS_SLAVE
     public static let sharedPropagation = MountFlags(rawValue: 1 << 20)  // MS_SHARED
     public static let relativeAccessTime = MountFlags(rawValue: 1 << 21) // MS_RELATIME
+    public static let synchronous = MountFlags(rawValue: 0x10)    // MS_SYNCHRONOUS
+    public static let mandatoryLocks = MountFlags(rawValue: 0x40) // MS_MANDLOCK
+    public static let dirSynchronous = MountFlags(rawValue: 0x80) // MS_DIRSYNC
+    public static let silent = MountFlags(rawValue: 0x8000)       // MS_SILENT
+    public static let inodeVersion = MountFlags(rawValue: 1 << 23) // MS_I_VERSION
+    public static let strictAccessTime = MountFlags(rawValue: 1 << 24) // MS_STRICTATIME
+    public static let lazyTime = MountFlags(rawValue: 1 << 25)    // MS_LAZYTIME
 
     /// Per-mount flags a read-only bind remount must carry over from its
     /// source, or the kernel clears them (mount-utils, moby do the same).
@@ -30,7 +37,7 @@ public struct MountFlags: OptionSet, Hashable, Sendable {
 public struct MountRequest: Sendable {
     public enum Kind: Sendable {
         /// A file system on `source` (a device), through mount(8) so its
-        /// option parsing applies.
+        /// option parsing applies (or see `localDevice`).
         case fileSystem(type: String, options: MountOptionList)
         /// A bind of the directory `source`; read-only as a second step.
         case bind(readOnly: Bool)
@@ -45,6 +52,10 @@ public struct MountRequest: Sendable {
     /// For `.bind`: per-mount flags (`MS_NOSUID`, `MS_NODEV`, `MS_NOEXEC`,
     /// atime) set by the same remount that makes a bind read-only.
     public var bindFlags: MountFlags = []
+    /// The source is a local block device (a loop device over a file):
+    /// mount(2) cannot hang on a network there, so a file system that
+    /// needs no helper is mounted in-process instead of through mount(8).
+    public var localDevice = false
 
     public init(source: String, target: String, kind: Kind, timeout: Duration = .seconds(60)) {
         self.source = source

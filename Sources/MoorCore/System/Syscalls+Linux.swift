@@ -157,6 +157,25 @@ public enum Sys {
         String(decoding: try readFile(path), as: UTF8.self)
     }
 
+    /// pread(2) of up to `count` bytes at `offset`; fewer at the end of the file.
+    public static func read(_ path: String, offset: UInt64, count: Int) throws(SystemCallError) -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { close(fd) }
+        var result = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = result.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled)) }
+            if got < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw SystemCallError("pread", path, Errno(rawValue: Glibc.errno))
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        result.removeLast(count - filled)
+        return result
+    }
+
     /// realpath(3): resolves symlinks.
     public static func realpath(_ path: String) throws(SystemCallError) -> String {
         guard let resolved = Glibc.realpath(path, nil) else {
@@ -259,5 +278,38 @@ extension Sys {
             if name != "." && name != ".." { names.append(name) }
         }
         return names
+    }
+}
+
+extension Sys {
+    /// LOOP_CTL_GET_FREE: the number of a free loop device, which the kernel
+    /// creates if none is free. Another process may take it first.
+    public static func freeLoopDevice() throws(SystemCallError) -> Int32 {
+        let control = try open("/dev/loop-control", O_RDWR)
+        defer { close(control) }
+        return try check("ioctl LOOP_CTL_GET_FREE", "/dev/loop-control") { moor_loop_get_free(control) }
+    }
+
+    /// Binds `file` (read-write) to the free loop device `device`, without
+    /// autoclear: LOOP_CONFIGURE, or on kernels before 5.8 (EINVAL, ENOTTY)
+    /// LOOP_SET_FD and LOOP_SET_STATUS64. EBUSY: someone else bound it first.
+    public static func bindLoop(_ device: String, to file: String) throws(SystemCallError) {
+        let backing = try open(file, O_RDWR)
+        defer { close(backing) }
+        let loop = try open(device, O_RDWR)
+        defer { close(loop) }
+        do {
+            try check("ioctl LOOP_CONFIGURE", device) { moor_loop_configure(loop, backing, file) }
+        } catch where error.errno == .invalidArgument || error.errno == .inappropriateIOCTLForDevice {
+            try check("ioctl LOOP_SET_FD", device) { moor_loop_set_fd(loop, backing, file) }
+        }
+    }
+
+    /// LOOP_CLR_FD. While another process has the device open the kernel
+    /// only marks it for autoclear, and it goes with that last close.
+    public static func clearLoop(_ device: String) throws(SystemCallError) {
+        let loop = try open(device, O_RDONLY)
+        defer { close(loop) }
+        try check("ioctl LOOP_CLR_FD", device) { moor_loop_clear(loop) }
     }
 }
