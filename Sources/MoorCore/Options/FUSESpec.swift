@@ -1,5 +1,5 @@
 /// A FUSE share (sshfs first; glusterfs, s3fs, rclone or any
-/// `mount.fuse.<helper>`). The backend arrives in its own issue.
+/// `mount.fuse.<helper>`), mounted by `FUSEBackend`.
 public struct FUSESpec: Hashable, Sendable {
     public static let keys = ["type", "helper", "source", "sshKey", "sshKeyFile", "sshPassword", "sshPasswordFile",
                               "mountOptions", "readOnly", "uid", "gid", "timeout"]

@@ -1,4 +1,4 @@
-/// One iSCSI LUN. The backend arrives in its own issue.
+/// One iSCSI LUN, attached by `ISCSIBackend`.
 public struct ISCSISpec: Hashable, Sendable {
     public static let keys = ["type", "portal", "portals", "iqn", "lun", "chapUser", "chapSecret",
                               "discoveryChapUser", "discoveryChapSecret", "initiatorName", "iface",
