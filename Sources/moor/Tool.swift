@@ -4,7 +4,7 @@ import ArgumentParser
 /// routes only these verbs here, so a kubelet call name can't be shadowed.
 struct MoorTool: ParsableCommand {
     static let version = "0.1.0"
-    static let verbs: Set<String> = ["migrate", "doctor", "version", "help", "--help", "-h", "--version"]
+    static let verbs: Set<String> = ["doctor", "version", "help", "--help", "-h", "--version"]
 
     static let configuration = CommandConfiguration(
         commandName: "moor",
@@ -21,9 +21,12 @@ struct MoorTool: ParsableCommand {
               MOOR_POLICY      admin policy (default /etc/moor/policy.json)
               MOOR_LOG         log file (default /var/log/moor/moor.log)
               MOOR_LOG_LEVEL   trace, debug, info (default), notice, warning, error
+
+            moor migrate ...   translates Docker and Kubernetes volume definitions
+                               (runs the moor-migrate binary: moor migrate --help)
             """,
         version: "moor \(version)",
-        subcommands: [Migrate.self, DoctorCommand.self, Version.self]
+        subcommands: [DoctorCommand.self, Version.self]
     )
 }
 

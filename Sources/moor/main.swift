@@ -25,6 +25,10 @@ if verb == "init" {
     exit(0)
 }
 
+if verb == "migrate" {
+    MigrateForwarder.exec(Array(arguments.dropFirst()))
+}
+
 if verb.isEmpty || MoorTool.verbs.contains(verb) {
     MoorTool.main(arguments)
     exit(0)

@@ -6,8 +6,12 @@ import MoorMigrate
 import Glibc
 #endif
 
+/// `moor migrate`: moor execs this binary (found next to itself or on PATH),
+/// so YAML's Foundation stays out of the FlexVolume driver.
+@main
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "moor migrate",
         abstract: "Translate legacy Docker and Kubernetes volume definitions into moor ones.",
         discussion: """
             Reads a file, or standard input without one. Writes the translation to standard output and,
