@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(name: "MoorFlexVolume", dependencies: ["MoorCore"]),
         .target(name: "MoorMigrate", dependencies: ["MoorCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "MoorDoctor", dependencies: ["MoorCore"]),
+        .target(name: "MoorDoctor", dependencies: ["MoorCore", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "moor",
             dependencies: [

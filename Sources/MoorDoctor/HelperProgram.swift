@@ -12,7 +12,7 @@ struct HelperProgram: Sendable {
 
     static let all: [HelperProgram] = [
         .init(name: "mount", group: .node, package: "mount", missing: .problem, purpose: "mounts every backend"),
-        .init(name: "losetup", group: .disk, package: "mount", missing: .problem, purpose: "attaches sparse-file disks"),
+        .init(name: "losetup", group: .disk, package: "mount", missing: .warning, purpose: "attaches sparse-file disks where /dev/loop-control is missing (moor uses the loop ioctls otherwise)"),
         .init(name: "blkid", group: .disk, package: "util-linux", missing: .problem, purpose: "tells a blank device from a formatted one"),
         .init(name: "mkfs.ext4", group: .disk, package: "e2fsprogs", missing: .problem, purpose: "formats ext4 volumes (the default)"),
         .init(name: "fsck", group: .disk, package: "util-linux", missing: .problem, purpose: "checks a file system before it is mounted"),

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 import MoorCore
 
 /// Whether moor's state dir is writable and agrees with the kernel:
@@ -83,10 +84,15 @@ struct StateCheck {
         return findings
     }
 
-    /// Same rule as the core: every other mount of the staged file system.
+    /// The core's own rule (same file system, the staged directory or one
+    /// inside it, and for bind volumes the staging mount's peer group).
+    /// Nothing is mounted or run: the core only reads the table and records.
     func consumers(of key: String) -> [MountEntry] {
-        guard let staged = table.mount(at: state.stagingRoot + "/" + key) else { return [] }
-        return table.mounts(of: staged.device).filter { !$0.mountPoint.hasPrefix(state.stagingRoot + "/") }
+        guard let key = StagingKey(existing: key) else { return [] }
+        let runner = CommandRunner()
+        let core = Core(state: state, policy: Policy(), mounter: LinuxMounter(runner: runner), runner: runner,
+                        logger: Logger(label: "moor.doctor", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return core.consumers(of: key, in: table)
     }
 
     /// Loop devices backed by a file under the state dir that no mount uses

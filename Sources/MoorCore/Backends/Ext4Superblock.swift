@@ -19,7 +19,6 @@ public struct Ext4Superblock: Sendable, Equatable {
     static let incompatExtents: UInt32 = 0x0040
     static let incompatMMP: UInt32 = 0x0100
     // s_feature_ro_compat
-    static let roCompatSparseSuper: UInt32 = 0x0001
     static let roCompatLargeFile: UInt32 = 0x0002
     static let roCompatDirNlink: UInt32 = 0x0020
     static let roCompatMetadataChecksum: UInt32 = 0x0400
@@ -48,7 +47,6 @@ public struct Ext4Superblock: Sendable, Equatable {
     /// s_lastcheck with its high byte (s_lastcheck_hi, 0x277).
     var lastCheck: Int64 { Int64(u32(0x40)) | Int64(bytes[0x277]) << 32 }
     var checkInterval: UInt32 { u32(0x44) }
-    var revisionLevel: UInt32 { u32(0x4C) }
     var featureCompat: UInt32 { u32(0x5C) }
     var featureIncompat: UInt32 { u32(0x60) }
     var featureROCompat: UInt32 { u32(0x64) }

@@ -192,9 +192,13 @@ public struct ISCSIBackend: Backend {
             throw MoorError(.timedOut, "iscsi: LUN \(spec.lun) of \(spec.iqn) did not appear as a block device within the volume's timeout")
         }
         logger.debug("iscsi device appeared", metadata: ["device": "\(first)", "paths": "\(paths.count)", "ms": "\(Self.milliseconds(clock.now - start))"])
-        if paths.count > 1 && Multipath.daemonRunning() {
+        let multipathd = paths.count > 1 && Multipath.daemonRunning()
+        if multipathd {
+            // Bounded: a multipathd whose find_multipaths or blacklist never
+            // admits this LUN must not cost every mount the whole timeout.
             let waitStart = clock.now
-            while clock.now < deadline.end {
+            let waitEnd = min(deadline.end, waitStart + Self.multipathWait)
+            while clock.now < waitEnd {
                 if let map = Multipath.map(over: paths) {
                     logger.info("iscsi multipath device", metadata: ["device": "\(map.device)", "map": "\(map.name)",
                         "paths": "\(map.paths.joined(separator: ","))", "ms": "\(Self.milliseconds(clock.now - waitStart))"])
@@ -202,16 +206,23 @@ public struct ISCSIBackend: Backend {
                 }
                 usleep(50_000)
             }
-            throw MoorError(.timedOut, "iscsi: multipathd is running but made no multipath device over \(paths.joined(separator: ", ")) within the volume's timeout; check that its find_multipaths setting and blacklist admit this LUN, or stop multipathd to use a single path")
+            guard clock.now < deadline.end else {
+                throw MoorError(.timedOut, "iscsi: multipathd made no multipath device over \(paths.joined(separator: ", ")) within the volume's timeout")
+            }
+            logger.warning("iscsi: multipathd is running but made no multipath device over the paths; using one path (check find_multipaths and the blacklist)",
+                           metadata: ["paths": "\(paths.joined(separator: ","))", "waited": "\(Self.milliseconds(clock.now - waitStart)) ms"])
         }
         // A map multipathd already made holds the path exclusively: mount the map.
         if let map = Multipath.map(over: [first]) { return (map.device, map.name) }
-        if spec.portals.count > 1 {
+        if spec.portals.count > 1 && !multipathd {
             logger.info("iscsi: several portals but \(paths.count > 1 ? "multipathd is not running" : "only one path"): using one path",
                         metadata: ["device": "\(first)", "paths": "\(paths.count)"])
         }
         return (first, nil)
     }
+
+    /// How long a stage waits for multipathd's map before using one path.
+    static let multipathWait: Duration = .seconds(30)
 
     static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000

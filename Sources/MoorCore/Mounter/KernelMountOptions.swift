@@ -28,6 +28,9 @@ struct KernelMountOptions: Equatable {
     static let userSpaceOnly: Set<String> = [
         "auto", "noauto", "user", "nouser", "users", "owner", "noowner", "group", "nogroup",
         "nofail", "_netdev", "comment", "loop", "encryption", "offset", "sizelimit", "helper", "uhelper",
+        // mount(8) turns these into a second mount(2) call or a flag it knows; leave them to it.
+        "nosymfollow", "symfollow", "shared", "rshared", "private", "rprivate", "slave", "rslave",
+        "unbindable", "runbindable",
     ]
 
     init?(_ options: MountOptionList) {

@@ -244,8 +244,10 @@ extension Sys {
 extension Sys {
     /// Whether something accepts connections on the abstract unix socket
     /// `name` (without the leading NUL). A connect and a close, nothing sent.
+    /// Non-blocking: a wedged daemon whose backlog is full makes connect
+    /// fail with EAGAIN (it is there) instead of blocking a kubelet call.
     public static func abstractSocketAccepts(_ name: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { _ = Glibc.close(fd) }
         var address = sockaddr_un()
@@ -261,7 +263,7 @@ extension Sys {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
         }
-        return result == 0
+        return result == 0 || Glibc.errno == EAGAIN
     }
 }
 
