@@ -11,6 +11,16 @@ import MoorCore
 struct StateCheck {
     let state: StateDirectory
     let table: MountTable
+    /// Only to ask it which mounts consume a staging mount: nothing is mounted or run.
+    let core: Core
+
+    init(state: StateDirectory, table: MountTable) {
+        self.state = state
+        self.table = table
+        let runner = CommandRunner()
+        core = Core(state: state, policy: Policy(), mounter: LinuxMounter(runner: runner), runner: runner,
+                    logger: Logger(label: "moor.doctor", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
 
     func findings() -> [Finding] {
         [writable()] + staging() + orphanedLoops()
@@ -86,13 +96,8 @@ struct StateCheck {
 
     /// The core's own rule (same file system, the staged directory or one
     /// inside it, and for bind volumes the staging mount's peer group).
-    /// Nothing is mounted or run: the core only reads the table and records.
     func consumers(of key: String) -> [MountEntry] {
-        guard let key = StagingKey(existing: key) else { return [] }
-        let runner = CommandRunner()
-        let core = Core(state: state, policy: Policy(), mounter: LinuxMounter(runner: runner), runner: runner,
-                        logger: Logger(label: "moor.doctor", factory: { _ in SwiftLogNoOpLogHandler() }))
-        return core.consumers(of: key, in: table)
+        StagingKey(existing: key).map { core.consumers(of: $0, in: table) } ?? []
     }
 
     /// Loop devices backed by a file under the state dir that no mount uses

@@ -1,3 +1,4 @@
+import MoorCore
 import Yams
 
 /// moor flexVolume PersistentVolumes to the Kubernetes CSI drivers for NFS
@@ -15,12 +16,20 @@ enum MoorToCSI {
             if let key = key.string, let value = value.text { options[key] = value }
         }
         let field = "spec.flexVolume.options"
+        // moor's own parser reads the definition, as `moor mount` would.
+        let definition: VolumeDefinition
+        do {
+            definition = try VolumeDefinition.parse(options, name: pvName)
+        } catch {
+            notes.append(MigrationNote(.notTranslated, subject, field: field, "not a valid moor definition: \(error.userMessage)"))
+            return nil
+        }
         var used: Set<String> = ["type", "mountOptions", "readOnly"]
-        let readOnly = flex[key: "readOnly"]?.text == "true" || isTrue(options["readOnly"])
-        var mountOptions = options["mountOptions"].map { $0.split(separator: ",").map(String.init) } ?? []
-        if isTrue(options["readOnly"]) { mountOptions.append("ro") }
+        let readOnly = flex[key: "readOnly"]?.text == "true" || definition.common.readOnly
+        var mountOptions = definition.common.mountOptions.options
+        if definition.common.readOnly { mountOptions.append("ro") }
         var csi: [(String, Node)]
-        switch options["type"] ?? "disk" {
+        switch definition.spec.typeName {
         case "nfs":
             used.formUnion(["server", "share", "subdir", "version"])
             guard let server = options["server"], let share = options["share"] else {
@@ -56,7 +65,7 @@ enum MoorToCSI {
         case "bind":
             used.formUnion(["path", "createPath"])
             guard let path = options["path"] else { return nil }
-            if isTrue(options["createPath"]) {
+            if case .bind(let bind) = definition.spec, bind.createPath {
                 notes.append(MigrationNote(.dropped, subject, field: "\(field).createPath", "a local PersistentVolume's directory must exist"))
             }
             if spec[key: "nodeAffinity"] == nil {
@@ -77,9 +86,5 @@ enum MoorToCSI {
         var changes: [([String], Node?)] = [(["csi"], .map(csi))]
         if !mountOptions.isEmpty { changes.append((["mountOptions"], .sequence(mountOptions.map(Node.string)))) }
         return changes
-    }
-
-    static func isTrue(_ text: String?) -> Bool {
-        ["true", "yes", "1", "on"].contains(text?.lowercased() ?? "")
     }
 }

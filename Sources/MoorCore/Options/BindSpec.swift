@@ -7,12 +7,9 @@ public struct BindSpec: Hashable, Sendable {
     /// What a bind can honour: `ro` and the per-mount flags a bind remount
     /// sets (`MS_NOSUID`, `MS_NODEV`, `MS_NOEXEC` and the atime flags).
     /// Everything else in `mount -o` belongs to a file system, which a bind
-    /// does not mount.
-    public static let mountOptions: [String: MountFlags] = [
-        "ro": .readOnly, "nosuid": .noSetUID, "nodev": .noDevices, "noexec": .noExec,
-        "noatime": .noAccessTime, "nodiratime": .noDirAccessTime, "relatime": .relativeAccessTime,
-    ]
-    static let mountOptionNames = ["ro", "nosuid", "nodev", "noexec", "noatime", "nodiratime", "relatime"]
+    /// does not mount. Their flags are the ones mount(8) gives them
+    /// (`KernelMountOptions.generic`).
+    public static let mountOptionNames = ["ro", "nosuid", "nodev", "noexec", "noatime", "nodiratime", "relatime"]
 
     /// The host directory, absolute and clean; symlinks in it are refused
     /// when it is opened, so this is also the resolved path.
@@ -28,7 +25,7 @@ public struct BindSpec: Hashable, Sendable {
 
     /// Refuses `mountOptions` a bind cannot honour, naming the first one.
     static func check(_ options: MountOptionList, _ reader: OptionReader) throws(OptionError) {
-        if let bad = options.options.first(where: { mountOptions[$0] == nil }) {
+        if let bad = options.options.first(where: { !mountOptionNames.contains($0) }) {
             throw reader.error("mountOptions", .malformed(
                 expected: "only \(mountOptionNames.joined(separator: ", ")) for a bind (found '\(name(of: bad))'; a bind mounts no file system)"))
         }
@@ -42,7 +39,7 @@ public struct BindSpec: Hashable, Sendable {
     /// The per-mount flags `options` ask for (`ro` excluded: it is `readOnly`).
     public static func flags(_ options: MountOptionList) -> MountFlags {
         options.options.reduce(into: MountFlags()) { flags, option in
-            if option != "ro", let flag = mountOptions[option] { flags.formUnion(flag) }
+            if option != "ro", mountOptionNames.contains(option), let (flag, _) = KernelMountOptions.generic[option] { flags.formUnion(flag) }
         }
     }
 }

@@ -63,7 +63,7 @@ public enum LocalDriverOptions {
                     expected: "bind, not rbind: moor binds the host directory without the mounts below it"))
             }
             let flags = elements.filter { $0 != "bind" && $0 != "rw" }
-            if let bad = flags.first(where: { BindSpec.mountOptions[$0] == nil }) {
+            if let bad = flags.first(where: { !BindSpec.mountOptionNames.contains($0) }) {
                 throw OptionError(scope: "local driver", key: "o", problem: .malformed(
                     expected: "bind with only rw, \(BindSpec.mountOptionNames.joined(separator: ", ")) (found '\(BindSpec.name(of: bad))')"))
             }
