@@ -24,7 +24,8 @@ public enum Doctor {
     public static func examine(_ settings: Settings) -> DoctorReport {
         let kernel = KernelSupport.current()
         let table = NodeFacts.mountTable()
-        let state = settings.stateDir.map(StateDirectory.init(root:)) ?? .fromEnvironment()
+        // A bad MOOR_STATE_DIR is the doors' error to report; doctor looks at the default.
+        let state = settings.stateDir.map(StateDirectory.init(root:)) ?? (try? .fromEnvironment()) ?? StateDirectory(root: StateDirectory.defaultRoot)
         let kubeletDir = settings.kubeletDir ?? defaultKubeletDir
         let path = NodeFacts.environment("PATH")
         let propagation = PropagationCheck(table: table)

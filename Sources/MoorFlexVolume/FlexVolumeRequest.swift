@@ -74,6 +74,15 @@ public struct FlexVolumeRequest: Sendable {
             let type = options["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "disk"
             if type == "disk" || type == "iscsi" { merged["fsType"] = fsType }
         }
-        return try VolumeDefinition.parse(merged, secrets: secrets, name: volumeName)
+        var definition = try VolumeDefinition.parse(merged, secrets: secrets, name: volumeName)
+        definition.owner = Self.owner(namespace: podNamespace)
+        return definition
+    }
+
+    /// The owner of a pod's volumes: its namespace. A node-local disk made
+    /// for one namespace is refused to pods of another (unless the node's
+    /// policy shares it, `sharedDisks`).
+    public static func owner(namespace: String?) -> String {
+        "kubernetes/" + (namespace ?? "")
     }
 }

@@ -50,7 +50,7 @@ var logger = Logger(label: "moor")
 logger[metadataKey: "call"] = "\(verb)"
 if arguments.count > 1 { logger[metadataKey: "dir"] = "\(arguments[1])" }
 
-let driver = FlexVolumeDriver(makeCore: { Core.fromEnvironment(logger: logger) })
+let driver = FlexVolumeDriver(makeCore: { try Core.fromEnvironment(logger: logger) })
 let reply = driver.run(arguments)
 if case .failure(let message) = reply { logger.warning("call failed", metadata: ["message": "\(message)"]) }
 emit(reply.json, to: replyFD)

@@ -51,8 +51,8 @@ struct Serve: ParsableCommand {
         LoggingSystem.bootstrap { _ in configured }
         let logger = Logger(label: "moord")
 
-        let core = Core.fromEnvironment(logger: logger)
-        let volumes = VolumeService(core: core, mountRoot: mountRoot, logger: logger)
+        let core = try Core.fromEnvironment(logger: logger)
+        let volumes = VolumeService(core: core, owner: "docker", mountRoot: mountRoot, logger: logger)
         let found = try volumes.load()
         logger.info("state loaded", metadata: ["volumes": "\(found.volumes)", "staleReferences": "\(found.staleReferences)",
                                                "releasedMounts": "\(found.releasedMounts)"])

@@ -22,7 +22,7 @@ import Testing
     @Test func aHostDirectoryIsConsumedOnlyByTheStagingMountsPeers() throws {
         let dir = try TempDirectory(); defer { dir.remove() }
         let core = core(dir)
-        let key = StagingKey(prefix: "bind-ssd1", source: "/mnt/disks/ssd1")
+        let key = StagingKey(prefix: "bind-ssd1", source: "/mnt/disks/ssd1", nodeKey: .test)
         try record(core, key, type: "bind")
         let table = MountTable(parsing: [
             Self.line(20, "/", "/"),
@@ -42,8 +42,8 @@ import Testing
     @Test func otherDirectoriesOfTheSameFileSystemAreNotConsumers() throws {
         let dir = try TempDirectory(); defer { dir.remove() }
         let core = core(dir)
-        let data = StagingKey(prefix: "bind-data", source: "/srv/data")
-        let logs = StagingKey(prefix: "bind-logs", source: "/srv/logs")
+        let data = StagingKey(prefix: "bind-data", source: "/srv/data", nodeKey: .test)
+        let logs = StagingKey(prefix: "bind-logs", source: "/srv/logs", nodeKey: .test)
         try record(core, data, type: "bind")
         try record(core, logs, type: "bind")
         let table = MountTable(parsing: [
@@ -61,7 +61,7 @@ import Testing
     @Test func aDiskStillCountsEveryBindOfItsFileSystem() throws {
         let dir = try TempDirectory(); defer { dir.remove() }
         let core = core(dir)
-        let key = StagingKey(prefix: "disk-v", source: "/var/lib/moor/disks/v.img")
+        let key = StagingKey(prefix: "disk-v", source: "/var/lib/moor/disks/v.img", nodeKey: .test)
         try record(core, key, type: "disk")
         let table = MountTable(parsing: [
             Self.line(30, "/", core.state.stagingPath(key), device: "7:0"),

@@ -6,13 +6,15 @@ import Testing
 struct StateDirectoryTests {
     @Test func layoutPathsAreUnderTheRoot() throws {
         let state = StateDirectory(root: "/var/lib/moor")
-        let key = StagingKey(prefix: "disk-pv1", source: "abc")
+        let key = StagingKey(prefix: "disk-pv1", source: "abc", nodeKey: .test)
         #expect(state.stagingRoot == "/var/lib/moor/staging")
         #expect(state.disksRoot == "/var/lib/moor/disks")
         #expect(state.locksRoot == "/var/lib/moor/locks")
-        #expect(state.stagingPath(key) == "/var/lib/moor/staging/disk-pv1-e71fa2190541574b")
-        #expect(state.recordPath(key) == "/var/lib/moor/staging/disk-pv1-e71fa2190541574b.json")
+        #expect(state.stagingPath(key) == "/var/lib/moor/staging/" + key.rawValue)
+        #expect(state.recordPath(key) == "/var/lib/moor/staging/" + key.rawValue + ".json")
         #expect(state.diskImagePath(try #require(VolumeName("pv1"))) == "/var/lib/moor/disks/pv1.img")
+        #expect(state.ownerPath(try #require(VolumeName("pv1"))) == "/var/lib/moor/disks/pv1.owner")
+        #expect(key.rawValue.hasPrefix("disk-pv1-"))
     }
 
     @Test func prepareCreatesThePrivateLayout() throws {

@@ -17,7 +17,7 @@ import Testing
         let runner = CommandRunner()
         let core = Core(state: StateDirectory(root: root.stateDir), policy: Policy(), mounter: LinuxMounter(runner: runner),
                         runner: runner, logger: Logger(label: "test"))
-        let volumes = VolumeService(core: core, logger: Logger(label: "test"))
+        let volumes = VolumeService(core: core, owner: "docker", logger: Logger(label: "test"))
         try volumes.load()
         router = DockerRouter(volumes: volumes)
     }

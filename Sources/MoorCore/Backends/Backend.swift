@@ -9,6 +9,13 @@ public struct NodeContext: Sendable {
     public let runner: any CommandRunning
     public let mounter: any Mounter
     public let logger: Logger
+
+    /// The staging key of a source: a digest under this node's key
+    /// (`NodeKey`, made on first use). `source` holds the whole identity,
+    /// credentials included.
+    public func stagingKey(prefix: String, source: String) throws -> StagingKey {
+        StagingKey(prefix: prefix, source: source, nodeKey: try NodeKey.load(stateRoot: state.root))
+    }
 }
 
 /// What a backend did when it staged a source.
@@ -17,6 +24,46 @@ public struct StageResult: Sendable {
     /// True when the backend created the file system or directory just now,
     /// so the volume root's `uid`/`gid`/`mode` should be applied.
     public var created: Bool
+    /// What the mount table must show at the staging path: the core checks
+    /// it before anything is bound from there.
+    public var expected: ExpectedMount
+
+    public init(record: StagingRecord, created: Bool, expected: ExpectedMount) {
+        self.record = record
+        self.created = created
+        self.expected = expected
+    }
+}
+
+/// A staging mount as the backend meant it. Verify, then bind: a helper
+/// that "succeeded" but mounted something else, elsewhere, or only a part
+/// of the file system (mount(8)'s `X-mount.subdir`), must never have the
+/// bare staging directory or a stranger's mount bound into a consumer.
+public struct ExpectedMount: Sendable, Equatable {
+    /// Accepted file-system types as mountinfo shows them; nil accepts any.
+    public var fsTypes: Set<String>?
+    /// The block device that must be mounted there.
+    public var device: DeviceNumber?
+    /// The root of the file system must be what is mounted (every type but `bind`).
+    public var wholeFileSystem = true
+
+    public init(fsTypes: Set<String>?, device: DeviceNumber? = nil, wholeFileSystem: Bool = true) {
+        self.fsTypes = fsTypes
+        self.device = device
+        self.wholeFileSystem = wholeFileSystem
+    }
+
+    /// Nil when `entry` (the mount at the staging path, if any) is as
+    /// expected; otherwise what is wrong, for the error message.
+    public func mismatch(_ entry: MountEntry?) -> String? {
+        guard let entry else { return "nothing is mounted there" }
+        if let fsTypes, !fsTypes.contains(entry.fsType) {
+            return "a \(OptionError.printable(entry.fsType)) file system is mounted there, not \(fsTypes.sorted().joined(separator: " or "))"
+        }
+        if let device, entry.device != device { return "device \(entry.device) is mounted there, not \(device)" }
+        if wholeFileSystem && entry.root != "/" { return "only a subdirectory of the file system is mounted there" }
+        return nil
+    }
 }
 
 /// One kind of storage. A backend mounts a source once at a staging path
@@ -33,17 +80,21 @@ public protocol Backend: Sendable {
     /// an iSCSI session). `record` is nil if the record file was lost.
     func release(at path: String, record: StagingRecord?, deadline: Deadline) throws
 
-    /// What consumers bind: the staging mount, or a directory inside it.
-    func consumerSource(for definition: VolumeDefinition, staging: String) -> String
+    /// The directory inside the staging mount that consumers bind (an NFS
+    /// `subdir`), relative and clean, or nil for the whole staging mount.
+    /// The core opens it without following any symlink (`HostDirectory`).
+    func consumerSubdirectory(for definition: VolumeDefinition) -> String?
 
     /// Whether moor made the file system and may set its root's ownership
     /// (fsGroup); a network or FUSE share's belongs to its server.
     var ownsFileSystem: Bool { get }
 
-    /// Checks the admin policy for one more consumer of a staging mount
-    /// that already exists, so a policy tightened since staging applies to
-    /// the next consumer (staging itself checks everything).
-    func admit(_ definition: VolumeDefinition) throws
+    /// Checks one more consumer of a staging mount that already exists
+    /// (`staged`): the admin policy, so a policy tightened since staging
+    /// applies to the next consumer, and anything the definition asks for
+    /// that the staged source does not have (a disk's size or file system),
+    /// so the answer does not depend on whether the source was staged.
+    func admit(_ definition: VolumeDefinition, staged: MountEntry) throws
 
     /// Whether a consumer is told apart by the staging mount's peer group,
     /// not only by its file system: true where the host itself mounts the
@@ -56,9 +107,9 @@ public protocol Backend: Sendable {
 }
 
 extension Backend {
-    public func consumerSource(for definition: VolumeDefinition, staging: String) -> String { staging }
+    public func consumerSubdirectory(for definition: VolumeDefinition) -> String? { nil }
     public var ownsFileSystem: Bool { false }
     public var consumersArePeers: Bool { false }
-    public func admit(_ definition: VolumeDefinition) throws {}
+    public func admit(_ definition: VolumeDefinition, staged: MountEntry) throws {}
     public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {}
 }

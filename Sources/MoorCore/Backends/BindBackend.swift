@@ -40,7 +40,7 @@ public struct BindBackend: Backend {
         // Other per-mount flags make another staging mount, as NFS options do.
         let flags = BindSpec.flags(definition.common.mountOptions).rawValue
         let source = [spec.path, definition.common.readOnly ? "ro" : "rw", String(flags)].joined(separator: "\u{0}")
-        return StagingKey(prefix: "bind-" + (spec.path.split(separator: "/").last.map(String.init) ?? "root"), source: source)
+        return try node.stagingKey(prefix: "bind-" + (spec.path.split(separator: "/").last.map(String.init) ?? "root"), source: source)
     }
 
     public func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult {
@@ -74,11 +74,12 @@ public struct BindBackend: Backend {
             try? Unmounter(mounter: mounter).unmountAll(path)
             throw error
         }
-        return StageResult(record: StagingRecord(type: "bind", source: "host path \(spec.path)"), created: false)
+        return StageResult(record: StagingRecord(type: "bind", source: "host path \(spec.path)"), created: false,
+                           expected: ExpectedMount(fsTypes: nil, wholeFileSystem: false))
     }
 
     /// The policy check again, for a consumer of a directory already staged.
-    public func admit(_ definition: VolumeDefinition) throws {
+    public func admit(_ definition: VolumeDefinition, staged: MountEntry) throws {
         try checkAllowed(bind(definition).path, policy: node.policy())
     }
 

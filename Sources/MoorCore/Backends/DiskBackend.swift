@@ -26,10 +26,10 @@ public struct DiskBackend: Backend {
         switch spec.backing {
         case .sparseFile:
             let image = state.diskImagePath(spec.name!)
-            return StagingKey(prefix: "disk-" + spec.name!.rawValue, source: image)
+            return try node.stagingKey(prefix: "disk-" + spec.name!.rawValue, source: image)
         case .device(let path):
             let device = try checkedDevice(path)
-            return StagingKey(prefix: "dev-" + (device.split(separator: "/").last.map(String.init) ?? "disk"), source: device)
+            return try node.stagingKey(prefix: "dev-" + (device.split(separator: "/").last.map(String.init) ?? "disk"), source: device)
         }
     }
 
@@ -60,6 +60,7 @@ public struct DiskBackend: Backend {
         case .sparseFile(let bytes):
             let image = state.diskImagePath(spec.name!)
             try ensureImage(image, bytes: bytes)
+            try checkOwner(spec.name!, definition.owner, claim: true)
             device = try loops.attach(image, deadline: deadline)
             record = StagingRecord(type: "disk", source: "sparse file \(image)", device: device, loopBackingFile: image)
         case .device(let path):
@@ -91,16 +92,66 @@ public struct DiskBackend: Backend {
             // fsck recreates it when it needs it.
             try? Sys.rmdir(path + "/lost+found")
         }
-        return StageResult(record: record, created: created)
+        return StageResult(record: record, created: created, expected: Self.expected(device, fsType: spec.fsType))
+    }
+
+    /// One more consumer of a staged disk gets the answer the first one
+    /// got: the same owner check, and the same refusal of another size or
+    /// file system, whether or not the disk is staged now.
+    public func admit(_ definition: VolumeDefinition, staged: MountEntry) throws {
+        let spec = disk(definition)
+        if case .sparseFile(let bytes) = spec.backing {
+            try checkOwner(spec.name!, definition.owner, claim: false)
+            if let bytes, let info = try? Sys.stat(state.diskImagePath(spec.name!)), UInt64(info.st_size) != bytes {
+                throw Self.sizeConflict(state.diskImagePath(spec.name!), has: UInt64(info.st_size), wanted: bytes)
+            }
+        } else if case .device(let path) = spec.backing {
+            _ = try checkedDevice(path)
+        }
+        if let wanted = spec.fsType, wanted != staged.fsType {
+            throw MoorError(.dataProtected, "\(staged.source) already holds a \(staged.fsType) file system, but fsType=\(wanted) was requested; moor never reformats a disk")
+        }
+    }
+
+    /// `disks/<name>.owner` says whose the sparse disk is (a Kubernetes
+    /// namespace, Docker). The first owner to stage it claims it (`claim`;
+    /// a disk from before owners existed too); others are refused unless the
+    /// policy shares the disk (`sharedDisks`).
+    func checkOwner(_ name: VolumeName, _ owner: String?, claim: Bool) throws {
+        let wanted = owner ?? ""
+        let recorded = try recordedOwner(name)
+        if recorded == wanted { return }
+        if try node.policy().sharesDisk(name.rawValue) { return }
+        guard recorded == nil, claim else {
+            throw MoorError(.forbidden, "disk '\(name)' belongs to another namespace (or to Docker) on this node, and the node's policy does not share it (sharedDisks)")
+        }
+        try state.writeAtomically(state.ownerPath(name), Array(wanted.utf8))
+    }
+
+    /// The owner written for a disk, or nil if none is.
+    func recordedOwner(_ name: VolumeName) throws -> String? {
+        do {
+            return String(decoding: try Sys.readFile(state.ownerPath(name), limit: 4096), as: UTF8.self)
+        } catch where error.errno == .noSuchFileOrDirectory {
+            return nil
+        }
+    }
+
+    static func sizeConflict(_ image: String, has size: UInt64, wanted bytes: UInt64) -> MoorError {
+        MoorError(.conflict, "disk image \(image) already exists with \(size) bytes, not the \(bytes) requested; moor does not resize disks")
+    }
+
+    /// A block device's file system as `SafeFormat` mounts it.
+    static func expected(_ device: String, fsType: String?) -> ExpectedMount {
+        ExpectedMount(fsTypes: fsType.map { [$0] } ?? SafeFormat.mountableFileSystems,
+                      device: (try? Sys.stat(device)).map(Sys.deviceNumber))
     }
 
     /// Creates the sparse image if it is missing; an existing one must have
     /// the size that was asked for, if one was.
     func ensureImage(_ image: String, bytes: UInt64?) throws {
         if let info = try? Sys.stat(image) {
-            if let bytes, UInt64(info.st_size) != bytes {
-                throw MoorError(.conflict, "disk image \(image) already exists with \(info.st_size) bytes, not the \(bytes) requested; moor does not resize disks")
-            }
+            if let bytes, UInt64(info.st_size) != bytes { throw Self.sizeConflict(image, has: UInt64(info.st_size), wanted: bytes) }
             return
         }
         try state.prepare()
@@ -121,10 +172,17 @@ public struct DiskBackend: Backend {
 
     /// A sparse disk named after the volume is its own: its image goes.
     /// A device, or another volume's disk (`-o name=other`), stays.
+    /// So does one another owner holds, shared or not: forgetting a
+    /// definition never deletes another namespace's data.
     public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {
         let spec = disk(definition)
         guard case .sparseFile = spec.backing, spec.name == volumeName else { return }
+        if let recorded = try recordedOwner(volumeName), recorded != (definition.owner ?? "") {
+            logger.info("disk image kept: it belongs to another owner", metadata: ["volume.name": "\(volumeName)"])
+            return
+        }
         try Sys.unlink(state.diskImagePath(volumeName))
+        try Sys.unlink(state.ownerPath(volumeName))
     }
 
     public func release(at path: String, record: StagingRecord?, deadline: Deadline) throws {

@@ -26,8 +26,13 @@ public struct FUSEBackend: Backend {
 
     public func stagingKey(for definition: VolumeDefinition) throws -> StagingKey {
         let spec = fuse(definition)
-        // Options such as port=2222 pick a different server: part of the source.
-        return StagingKey(prefix: "fuse-" + spec.helper, source: spec.helper + "\u{0}" + spec.source + "\u{0}" + definition.common.mountOptions.joined)
+        // Options such as port=2222 pick a different server: part of the
+        // source. So are the credentials: a consumer that presents other
+        // ones (or none) gets a staging mount of its own, made with its own
+        // credentials, and never joins one it could not have made itself.
+        let credentials = Secret.identity([spec.sshKey, spec.sshPassword]) + "\u{0}" + (spec.sshKeyFile ?? "") + "\u{0}" + (spec.sshPasswordFile ?? "")
+        return try node.stagingKey(prefix: "fuse-" + spec.helper,
+                                   source: [spec.helper, spec.source, definition.common.mountOptions.joined, credentials].joined(separator: "\u{0}"))
     }
 
     var credentialsRoot: String { state.root + "/credentials" }
@@ -58,8 +63,10 @@ public struct FUSEBackend: Backend {
             credentials.forEach { try? Sys.unlink($0) }
             throw Self.redacted(error, spec)
         }
+        // mount.fuse names the type after the helper; glusterfs is `fuse.glusterfs` too.
+        let types: Set<String> = spec.helper == "sshfs" ? ["fuse.sshfs"] : ["fuse." + spec.helper, "fuse", "fuseblk"]
         return StageResult(record: StagingRecord(type: "fuse", source: "\(spec.helper) \(spec.source)", credentialFiles: credentials),
-                           created: false)
+                           created: false, expected: ExpectedMount(fsTypes: types))
     }
 
     /// The helper's argv. Credentials are referenced by file, never by value.
@@ -89,6 +96,11 @@ public struct FUSEBackend: Backend {
             } else if let file = spec.sshKeyFile {
                 try checkRootOnly(file, option: "sshKeyFile")
                 options.append("IdentityFile=\(file)")
+                options.append("IdentitiesOnly=yes")
+            } else {
+                // No key given means no key: never root's own ~/.ssh/id_*,
+                // which may open other servers to whoever names them.
+                options.append("IdentityFile=/dev/null")
                 options.append("IdentitiesOnly=yes")
             }
             var stdin: String?

@@ -48,10 +48,38 @@ struct HostDirectory {
     /// is missing and `create` is given.
     static func open(_ path: String, create: Creation?) throws(Failure) -> HostDirectory {
         precondition(PathCheck.isCleanAbsolute(path), "host path must be clean and absolute")
-        var current: Int32
-        do { current = try Sys.openDirectoryNoFollow(AT_FDCWD, "/", path: "/") } catch { throw .system(error) }
-        let components = path.split(separator: "/").map(String.init)
-        var walked = ""
+        let root: Int32
+        do { root = try Sys.openDirectoryNoFollow(AT_FDCWD, "/", path: "/") } catch { throw .system(error) }
+        let directory = try walk(from: root, base: "", components: path.split(separator: "/").map(String.init), create: create)
+        do throws(Failure) {
+            // The walk opened each component by name; a rename of an
+            // ancestor meanwhile would leave the descriptor elsewhere.
+            let now: String
+            do throws(SystemCallError) { now = try Sys.readlink(AT_FDCWD, directory.mountSource, path: path) } catch { throw .system(error) }
+            guard now == path else { throw .moved(now: now) }
+        } catch {
+            directory.close()
+            throw error
+        }
+        return directory
+    }
+
+    /// Opens `relative` (clean, without a leading `/`) beneath the directory
+    /// `root` (a staging mount), following no symlink below `root`: a share's
+    /// `subdir` that is a symlink to `/etc` on the server's side must not
+    /// become the node's `/etc` in a pod. `path` in failures is `root/relative`.
+    static func open(_ relative: String, beneath root: String) throws(Failure) -> HostDirectory {
+        precondition(PathCheck.isCleanAbsolute("/" + relative), "a path beneath a root must be clean and relative")
+        let rootFD: Int32
+        do { rootFD = try Sys.openDirectoryNoFollow(AT_FDCWD, root, path: root) } catch { throw .system(error) }
+        return try walk(from: rootFD, base: root, components: relative.split(separator: "/").map(String.init), create: nil)
+    }
+
+    /// Walks `components` from the directory `start` (closed here), one
+    /// `openat(O_NOFOLLOW)` at a time; `base` prefixes the paths in failures.
+    private static func walk(from start: Int32, base: String, components: [String], create: Creation?) throws(Failure) -> HostDirectory {
+        var current = start
+        var walked = base
         var created = false
         for (index, name) in components.enumerated() {
             walked += "/" + name
@@ -71,28 +99,24 @@ struct HostDirectory {
                 throw classify(error, parent: parent, name: name, prefix: walked, isLast: isLast)
             }
         }
-        let directory = HostDirectory(fd: current, path: path, created: created)
-        do throws(Failure) {
-            if created, let create {
-                // Created 0700 so nobody uses it before it has its owner and
-                // mode; chown first, since it clears setgid.
-                do throws(SystemCallError) {
-                    if create.uid != nil || create.gid != nil { try Sys.chown(current, uid: create.uid, gid: create.gid, path: path) }
-                    try Sys.chmod(directory.mountSource, mode: create.mode)
-                } catch {
-                    throw .system(error)
-                }
-            }
-            // The walk opened each component by name; a rename of an
-            // ancestor meanwhile would leave the descriptor elsewhere.
-            let now: String
-            do throws(SystemCallError) { now = try Sys.readlink(AT_FDCWD, directory.mountSource, path: path) } catch { throw .system(error) }
-            guard now == path else { throw .moved(now: now) }
-        } catch {
+        let directory = HostDirectory(fd: current, path: walked.isEmpty ? "/" : walked, created: created)
+        if created, let create, let error = directory.apply(create) {
             directory.close()
-            throw error
+            throw .system(error)
         }
         return directory
+    }
+
+    /// Owner and mode of a directory just created 0700, so nobody used it
+    /// before it had them; chown first, since it clears setgid.
+    private func apply(_ create: Creation) -> SystemCallError? {
+        do {
+            if create.uid != nil || create.gid != nil { try Sys.chown(fd, uid: create.uid, gid: create.gid, path: path) }
+            try Sys.chmod(mountSource, mode: create.mode)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     private static func classify(_ error: SystemCallError, parent: Int32, name: String, prefix: String, isLast: Bool) -> Failure {

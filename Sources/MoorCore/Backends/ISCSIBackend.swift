@@ -30,10 +30,18 @@ public struct ISCSIBackend: Backend {
     public func stagingKey(for definition: VolumeDefinition) throws -> StagingKey {
         let spec = iscsi(definition)
         let leaf = spec.iqn.split(separator: ":").last.map(String.init) ?? "target"
-        return StagingKey(prefix: "iscsi-\(leaf)-lun\(spec.lun)", source: ([spec.iqn, String(spec.lun)] + spec.portals.sorted()).joined(separator: "\u{0}"))
+        return try node.stagingKey(prefix: "iscsi-\(leaf)-lun\(spec.lun)",
+                                   source: ([spec.iqn, String(spec.lun)] + spec.portals.sorted() + [credentialIdentity(spec)]).joined(separator: "\u{0}"))
     }
 
-    func targetLock(_ iqn: String) -> String { StagingKey(prefix: "iscsi-target", source: iqn).rawValue }
+    /// Everything that authenticates this node to the target: a consumer
+    /// with other credentials never shares the session (see `attach`).
+    func credentialIdentity(_ spec: ISCSISpec) -> String {
+        Secret.identity([spec.chapUser, spec.chapSecret, spec.discoveryChapUser, spec.discoveryChapSecret])
+            + "\u{0}" + (spec.initiatorName ?? "") + "\u{0}" + (spec.iface ?? "")
+    }
+
+    func targetLock(_ iqn: String) -> String { StagingKey.stableName(prefix: "iscsi-target", source: iqn) }
 
     public func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult {
         let spec = iscsi(definition)
@@ -61,7 +69,7 @@ public struct ISCSIBackend: Backend {
                       mountOptions: definition.common.mountOptions, readOnly: definition.common.readOnly),
                 deadline: deadline)
             if created { try? Sys.rmdir(path + "/lost+found") }
-            return StageResult(record: record, created: created)
+            return StageResult(record: record, created: created, expected: DiskBackend.expected(device, fsType: spec.fsType))
         } catch {
             try? detach(record, except: path, deadline: Deadline(.seconds(30)))
             throw error
@@ -71,21 +79,37 @@ public struct ISCSIBackend: Backend {
     /// Logs in through `portal` unless a session exists; returns the SCSI host.
     func attach(_ spec: ISCSISpec, portal: String, timeout: Duration, deadline: Deadline) throws -> Int {
         if let session = ISCSISessions.sessions(to: spec.iqn, portal: portal).first, let host = session.host {
+            try checkSessionCredentials(spec)
             logger.debug("iscsi session exists", metadata: ["iqn": "\(spec.iqn)", "portal": "\(portal)"])
             return host
         }
         let iface = try interface(for: spec, deadline: deadline)
         let node = ["-m", "node", "-T", spec.iqn, "-p", portal] + (iface.map { ["-I", $0] } ?? [])
         let discovery = ["-m", "discoverydb", "-t", "sendtargets", "-p", portal] + (iface.map { ["-I", $0] } ?? [])
-        _ = try iscsiadm(discovery + ["-o", "new"], deadline: deadline, allowed: [15])
-        if let user = spec.discoveryChapUser, let secret = spec.discoveryChapSecret {
-            try update(discovery, "discovery.sendtargets.auth.authmethod", .plain("CHAP"), deadline)
-            try update(discovery, "discovery.sendtargets.auth.username", .secret(user), deadline)
-            try update(discovery, "discovery.sendtargets.auth.password", .secret(secret), deadline)
-        }
-        let found = try iscsiadm(discovery + ["--discover"], deadline: deadline, allowed: [])
-        guard found.stdout.contains(spec.iqn) else {
-            throw MoorError(.notFound, "iscsi: portal \(portal) does not offer target \(spec.iqn)")
+        do {
+            _ = try iscsiadm(discovery + ["-o", "new"], deadline: deadline, allowed: [15])
+            let found: CommandResult
+            if let user = spec.discoveryChapUser, let secret = spec.discoveryChapSecret {
+                try update(discovery, "discovery.sendtargets.auth.authmethod", .plain("CHAP"), deadline)
+                try update(discovery, "discovery.sendtargets.auth.username", .secret(user), deadline)
+                try update(discovery, "discovery.sendtargets.auth.password", .secret(secret), deadline)
+                // The discovery record is a file under /etc/iscsi that outlives
+                // this call: its secret goes as soon as discovery is done,
+                // whether it worked or not.
+                let discovered = Result { try iscsiadm(discovery + ["--discover"], deadline: deadline, allowed: []) }
+                forgetDiscoveryCredentials(discovery)
+                found = try discovered.get()
+            } else {
+                found = try iscsiadm(discovery + ["--discover"], deadline: deadline, allowed: [])
+            }
+            guard found.stdout.contains(spec.iqn) else {
+                throw MoorError(.notFound, "iscsi: portal \(portal) does not offer target \(spec.iqn)")
+            }
+        } catch {
+            if ISCSISessions.all().allSatisfy({ !$0.portals.contains(portal) }) {
+                _ = try? iscsiadm(discovery + ["-o", "delete"], deadline: Deadline(.seconds(10)), allowed: [21])
+            }
+            throw error
         }
         do {
             // Only this LUN is scanned, by moor; nothing logs in at boot.
@@ -117,6 +141,7 @@ public struct ISCSIBackend: Backend {
             }
             throw error
         }
+        try recordSessionCredentials(spec)
         let clock = ContinuousClock()
         while clock.now < deadline.end {
             if let host = ISCSISessions.sessions(to: spec.iqn, portal: portal).first?.host { return host }
@@ -125,11 +150,46 @@ public struct ISCSIBackend: Backend {
         throw MoorError(.timedOut, "iscsi: logged in to \(spec.iqn) at \(portal), but no session appeared in sysfs")
     }
 
+    /// Blanks the discovery record's CHAP fields (best effort: the record
+    /// is root's, and the next discovery sets them again).
+    func forgetDiscoveryCredentials(_ discovery: [String]) {
+        for field in ["discovery.sendtargets.auth.password", "discovery.sendtargets.auth.username"] {
+            _ = try? iscsiadm(discovery + ["-o", "update", "-n", field, "-v", ""], deadline: Deadline(.seconds(10)), allowed: [])
+        }
+        _ = try? iscsiadm(discovery + ["-o", "update", "-n", "discovery.sendtargets.auth.authmethod", "-v", "None"],
+                          deadline: Deadline(.seconds(10)), allowed: [])
+    }
+
+    /// Credentials are part of identity: a session is shared by the LUNs of
+    /// its target, so a consumer joins one only if it presents the
+    /// credentials the session was opened with. moor keeps a keyed digest of
+    /// them (never the secret) per target from login to logout.
+    var sessionsRoot: String { node.state.root + "/iscsi-sessions" }
+    func sessionRecord(_ iqn: String) -> String { sessionsRoot + "/" + targetLock(iqn) }
+
+    func credentialDigest(_ spec: ISCSISpec) throws -> String {
+        try node.stagingKey(prefix: "session", source: spec.iqn + "\u{0}" + credentialIdentity(spec)).rawValue
+    }
+
+    func recordSessionCredentials(_ spec: ISCSISpec) throws {
+        try Sys.mkdirs(sessionsRoot, mode: 0o700)
+        try node.state.writeAtomically(sessionRecord(spec.iqn), Array(try credentialDigest(spec).utf8))
+    }
+
+    func checkSessionCredentials(_ spec: ISCSISpec) throws {
+        guard let recorded = try? Sys.readFile(sessionRecord(spec.iqn), limit: 4096) else {
+            throw MoorError(.forbidden, "iscsi: a session to \(spec.iqn) exists that moor did not open, so it cannot tell whether this volume's credentials are the ones it was opened with; log it out first (iscsiadm -m node -T \(spec.iqn) --logout)")
+        }
+        guard String(decoding: recorded, as: UTF8.self) == (try credentialDigest(spec)) else {
+            throw MoorError(.forbidden, "iscsi: the session to \(spec.iqn) on this node was opened with other credentials (chapUser/chapSecret, initiatorName or iface) than this volume's; a consumer must present the same ones")
+        }
+    }
+
     /// The iscsiadm interface: the volume's `iface`, or one moor makes for
     /// `initiatorName` (the initiator name is a property of an interface).
     func interface(for spec: ISCSISpec, deadline: Deadline) throws -> String? {
         guard let initiator = spec.initiatorName else { return spec.iface }
-        let name = spec.iface ?? StagingKey(prefix: "moor", source: initiator).rawValue
+        let name = spec.iface ?? StagingKey.stableName(prefix: "moor", source: initiator)
         _ = try iscsiadm(["-m", "iface", "-I", name, "-o", "new"], deadline: deadline, allowed: [15])
         try update(["-m", "iface", "-I", name], "iface.initiatorname", .plain(initiator), deadline)
         return name
@@ -266,6 +326,7 @@ public struct ISCSIBackend: Backend {
                 _ = try? iscsiadm(node + ["--logout"], deadline: Deadline(.seconds(30)), allowed: [2, 21])
                 _ = try? iscsiadm(node + ["-o", "delete"], deadline: Deadline(.seconds(10)), allowed: [21])
             }
+            if ISCSISessions.sessions(to: iqn).isEmpty { try? Sys.unlink(sessionRecord(iqn)) }
             logger.info("iscsi logged out", metadata: ["iqn": "\(iqn)"])
         }
     }

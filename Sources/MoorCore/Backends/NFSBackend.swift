@@ -25,7 +25,7 @@ public struct NFSBackend: Backend {
         let spec = nfs(definition)
         // The same export with other options (version, ro, ...) is another mount.
         let options = [spec.version ?? "", definition.common.readOnly ? "ro" : "rw", definition.common.mountOptions.joined]
-        return StagingKey(prefix: "nfs-" + spec.server, source: ([spec.server, spec.share] + options).joined(separator: "\u{0}"))
+        return try node.stagingKey(prefix: "nfs-" + spec.server, source: ([spec.server, spec.share] + options).joined(separator: "\u{0}"))
     }
 
     func client(_ spec: NFSSpec, _ deadline: Deadline, step: String) throws -> NFSClient {
@@ -49,20 +49,13 @@ public struct NFSBackend: Backend {
         guard result.succeeded else {
             throw MoorError(.system, "mount.nfs \(source) failed: \(CommandResult.tail(result.stderr.isEmpty ? result.stdout : result.stderr))")
         }
-        if let subdir = spec.subdir, !spec.createSubdir, !isDirectory(path + "/" + subdir) {
-            try? release(at: path, record: nil, deadline: Deadline(.seconds(30)))
-            throw MoorError(.notFound, "nfs: subdir '\(subdir)' does not exist on \(source); create it, or set createSubdir=true")
-        }
-        return StageResult(record: StagingRecord(type: "nfs", source: source), created: false)
+        // The subdir itself is opened (without following symlinks) when a
+        // consumer binds it, which names what is missing or not allowed.
+        return StageResult(record: StagingRecord(type: "nfs", source: source), created: false,
+                           expected: ExpectedMount(fsTypes: ["nfs", "nfs4"]))
     }
 
-    private func isDirectory(_ path: String) -> Bool {
-        (try? Sys.stat(path)).map(Sys.isDirectory) ?? false
-    }
-
-    public func consumerSource(for definition: VolumeDefinition, staging: String) -> String {
-        nfs(definition).subdir.map { staging + "/" + $0 } ?? staging
-    }
+    public func consumerSubdirectory(for definition: VolumeDefinition) -> String? { nfs(definition).subdir }
 
     /// `umount` under a deadline, then `umount -f` (a dead server), then a
     /// lazy unmount, each a killable helper: the kernel can block an unmount

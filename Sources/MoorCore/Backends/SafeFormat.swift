@@ -112,6 +112,9 @@ public struct SafeFormat: Sendable {
         case .partitionTable(let table):
             throw MoorError(.dataProtected, "\(request.device) holds a partition table (\(table)); moor never formats it. Point 'device' at a partition or a blank disk")
         case .fileSystem(let found):
+            guard Self.mountableFileSystems.contains(found) else {
+                throw MoorError(.dataProtected, "\(request.device) holds \(Self.describe(found)); moor mounts only \(Self.mountableFileSystems.sorted().joined(separator: ", ")) and never formats a device that holds anything")
+            }
             if let wanted = request.fsType, wanted != found {
                 throw MoorError(.dataProtected, "\(request.device) already holds a \(found) file system, but fsType=\(wanted) was requested; moor never reformats a disk")
             }
@@ -135,6 +138,22 @@ public struct SafeFormat: Sendable {
         mount.localDevice = request.isMoorImage
         try mounter.mount(mount)
         return formatted
+    }
+
+    /// What moor mounts from a device that already holds data: the file
+    /// systems it formats, and the older ext versions the ext4 driver reads.
+    /// Anything else (swap, LUKS, LVM, RAID members, ...) is refused by name.
+    public static let mountableFileSystems: Set<String> = ["ext4", "ext3", "ext2", "xfs"]
+
+    /// blkid's TYPE, in words.
+    static func describe(_ type: String) -> String {
+        switch type {
+        case "swap": "a swap area (TYPE=swap)"
+        case "crypto_LUKS": "a LUKS encrypted volume (TYPE=crypto_LUKS)"
+        case "LVM2_member": "an LVM physical volume (TYPE=LVM2_member)"
+        case "linux_raid_member": "a member of a software RAID array (TYPE=linux_raid_member)"
+        default: "a \(OptionError.printable(type)) signature"
+        }
     }
 
     func format(_ device: String, type: String, options: [String], deadline: Deadline) throws {

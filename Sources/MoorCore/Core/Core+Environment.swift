@@ -7,10 +7,11 @@ extension Core {
     /// The core as a node runs it: `MOOR_STATE_DIR` (default `/var/lib/moor`),
     /// the policy at `MOOR_POLICY` (default `/etc/moor/policy.json`, read
     /// when a decision needs it), the Linux mounter and the real command runner.
-    public static func fromEnvironment(logger: Logger) -> Core {
+    /// Throws when `MOOR_STATE_DIR` is not a clean absolute path.
+    public static func fromEnvironment(logger: Logger) throws -> Core {
         let runner = CommandRunner()
         let path = Policy.pathFromEnvironment
-        return Core(state: .fromEnvironment(), policySource: { try Policy.load(path: path) },
+        return Core(state: try .fromEnvironment(), policySource: { try Policy.load(path: path) },
                     mounter: LinuxMounter(runner: runner), runner: runner, logger: logger)
     }
 }

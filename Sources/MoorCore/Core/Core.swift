@@ -36,13 +36,6 @@ public struct Core: Sendable {
     /// Whether this build can stage volumes of `type`.
     public func supports(_ type: String) -> Bool { (try? backend(for: type)) != nil }
 
-    /// Whether the staging mount of `definition` exists, i.e. some consumer
-    /// (a pod, a container) on this node uses the volume now.
-    public func isStaged(_ definition: VolumeDefinition) throws -> Bool {
-        let key = try backend(for: definition.spec.typeName).stagingKey(for: definition)
-        return try mounter.mountTable().isMountPoint(state.stagingPath(key))
-    }
-
     /// Deletes what the named volume `name` owns: a sparse disk's image, an
     /// NFS volume's subdirectory if it asked for `onRemove=archive|delete`.
     /// Refused while any consumer on this node stages the same source.
@@ -92,7 +85,6 @@ public struct Core: Sendable {
     /// if this is its first consumer (or its staging mount died), then
     /// binds. Idempotent: a target that already shows this volume is left as it is.
     public func publish(_ definition: VolumeDefinition, to consumer: Consumer) throws {
-        try checkTarget(consumer.target)
         let backend = try backend(for: definition.spec.typeName)
         let key = try backend.stagingKey(for: definition)
         let staging = state.stagingPath(key)
@@ -100,6 +92,7 @@ public struct Core: Sendable {
         try state.prepare()
         try state.withLock(key.rawValue) {
             var table = try mounter.mountTable()
+            try checkTarget(consumer.target, in: table, mustExist: true)
             if table.isMountPoint(staging), try releaseIfDead(key, backend: backend, deadline: deadline) {
                 table = try mounter.mountTable()
             }
@@ -111,13 +104,12 @@ public struct Core: Sendable {
                 return
             }
             if let staged = table.mount(at: staging) {
-                try backend.admit(definition)
+                try backend.admit(definition, staged: staged)
                 if staged.isReadOnly && !definition.common.readOnly && !consumer.readOnly {
                     throw MoorError(.conflict, "the volume is staged read-only on this node; a read-write consumer must wait until every read-only one is gone")
                 }
             } else {
-                try stage(definition, with: backend, key: key, deadline: deadline)
-                table = try mounter.mountTable()
+                table = try stage(definition, with: backend, key: key, deadline: deadline)
             }
             do {
                 try bind(definition, to: consumer, with: backend, staging: staging,
@@ -147,19 +139,26 @@ public struct Core: Sendable {
         return true
     }
 
-    /// Mounts the source at its staging path and records it.
-    func stage(_ definition: VolumeDefinition, with backend: any Backend, key: StagingKey, deadline: Deadline) throws {
+    /// Mounts the source at its staging path, checks that the mount table
+    /// shows what the backend meant to mount there, and records it. Returns
+    /// the mount table after staging.
+    func stage(_ definition: VolumeDefinition, with backend: any Backend, key: StagingKey, deadline: Deadline) throws -> MountTable {
         let staging = state.stagingPath(key)
         try Sys.mkdirs(staging, mode: 0o700)
         let result = try backend.stage(definition, at: staging, deadline: deadline)
         do {
+            let table = try mounter.mountTable()
+            if let problem = result.expected.mismatch(table.mount(at: staging)) {
+                throw MoorError(.system, "\(definition.spec.typeName): after staging, \(problem) (the staging path of \(key)); nothing was bound")
+            }
             try state.writeAtomically(state.recordPath(key), try result.record.encoded())
             if result.created && !definition.common.readOnly { try applyOwnership(definition.common, root: staging) }
+            logger.info("staged", metadata: ["staging": "\(key)", "backend.type": "\(definition.spec.typeName)"])
+            return table
         } catch {
             try? backend.release(at: staging, record: result.record, deadline: Deadline(.seconds(30)))
             throw error
         }
-        logger.info("staged", metadata: ["staging": "\(key)", "backend.type": "\(definition.spec.typeName)"])
     }
 
     /// Binds the staging mount (or the part consumers get) into the consumer.
@@ -171,8 +170,35 @@ public struct Core: Sendable {
         if let gid = consumer.fsGroup, !readOnly, backend.ownsFileSystem, !stagedReadOnly {
             try applyFSGroup(gid, root: staging)
         }
-        let source = backend.consumerSource(for: definition, staging: staging)
-        try mounter.mount(.bind(source, to: consumer.target, readOnly: readOnly))
+        guard let subdirectory = backend.consumerSubdirectory(for: definition) else {
+            try mounter.mount(.bind(staging, to: consumer.target, readOnly: readOnly))
+            return
+        }
+        // Opened one component at a time with O_NOFOLLOW and bound from the
+        // descriptor: a symlink on the server's side never leads out of the share.
+        let directory: HostDirectory
+        do {
+            directory = try HostDirectory.open(subdirectory, beneath: staging)
+        } catch {
+            throw Self.explain(error, subdirectory: subdirectory, type: definition.spec.typeName)
+        }
+        defer { directory.close() }
+        try mounter.mount(.bind(directory.mountSource, to: consumer.target, readOnly: readOnly))
+    }
+
+    static func explain(_ failure: HostDirectory.Failure, subdirectory: String, type: String) -> MoorError {
+        switch failure {
+        case .missing:
+            return MoorError(.notFound, "\(type): subdir '\(subdirectory)' does not exist in the share; create it, or set createSubdir=true")
+        case .symlink:
+            return MoorError(.forbidden, "\(type): subdir '\(subdirectory)' is or passes through a symbolic link in the share; moor never follows symlinks below a share's root")
+        case .notDirectory:
+            return MoorError(.invalidOption, "\(type): subdir '\(subdirectory)' is not a directory in the share")
+        case .moved:
+            return MoorError(.conflict, "\(type): subdir '\(subdirectory)' moved while moor opened it; try again")
+        case .system(let error):
+            return MoorError(.system, "\(type): subdir '\(subdirectory)': \(error)")
+        }
     }
 
     /// Removes the volume from `target` and releases its staging mount if
@@ -180,10 +206,8 @@ public struct Core: Sendable {
     /// `unmount` brings nothing else). Idempotent: a target that is not
     /// mounted, or does not exist, is already unpublished.
     public func unpublish(_ target: String) throws {
-        guard PathCheck.isCleanAbsolute(target) else {
-            throw MoorError(.invalidOption, "mount dir must be a clean absolute path")
-        }
         let table = try mounter.mountTable()
+        try checkTarget(target, in: table, mustExist: false)
         guard let entry = table.mount(at: target) else {
             logger.debug("not mounted, nothing to do", metadata: ["target": "\(target)"])
             // A retry after a release that failed half-way (bind gone,
@@ -278,22 +302,65 @@ public struct Core: Sendable {
         logger.info("released", metadata: ["staging": "\(key)"])
     }
 
-    func checkTarget(_ target: String) throws {
-        guard PathCheck.isCleanAbsolute(target) else {
+    /// A consumer's directory is resolved the same way for publish and
+    /// unpublish: clean, absolute, outside the staging area, and reached
+    /// from `/` without following a symlink, so a path always names the
+    /// directory it names in the mount table (a symlinked parent would
+    /// mount elsewhere and then unmount nothing). The last component is
+    /// looked at only when `table` shows no mount there: a stat that
+    /// crosses into a mount can hang on a dead NFS server. Returns false
+    /// when the directory does not exist and `mustExist` is false.
+    @discardableResult
+    func checkTarget(_ target: String, in table: MountTable, mustExist: Bool) throws -> Bool {
+        guard PathCheck.isCleanAbsolute(target), target != "/" else {
             throw MoorError(.invalidOption, "mount dir must be a clean absolute path")
         }
-        guard !target.hasPrefix(state.root + "/staging") else {
+        guard target != state.stagingRoot, !target.hasPrefix(state.stagingRoot + "/") else {
             throw MoorError(.invalidOption, "mount dir must not be inside moor's staging area")
         }
-        let info: stat
-        do {
-            info = try Sys.lstat(target)
-        } catch {
+        let slash = target.lastIndex(of: "/")!
+        let parentPath = slash == target.startIndex ? "/" : String(target[..<slash])
+        let name = String(target[target.index(after: slash)...])
+        guard let parent = try Self.openParent(parentPath, of: target, mustExist: mustExist) else { return false }
+        defer { parent.close() }
+        if table.isMountPoint(target) { return true }
+        guard let info = try Self.lstatIfPresent(parent.fd, name, path: target) else {
+            guard mustExist else { return false }
             throw MoorError(.notFound, "mount dir \(target) does not exist")
         }
-        guard Sys.isDirectory(info) else {
-            throw MoorError(.invalidOption, "mount dir \(target) is not a directory")
+        if info.st_mode & S_IFMT == S_IFLNK { throw Self.symlinkedTarget(target, target) }
+        guard Sys.isDirectory(info) else { throw MoorError(.invalidOption, "mount dir \(target) is not a directory") }
+        return true
+    }
+
+    /// The target's parent directory, or nil if it is missing and need not exist.
+    static func openParent(_ path: String, of target: String, mustExist: Bool) throws -> HostDirectory? {
+        let failure: HostDirectory.Failure
+        do {
+            return try HostDirectory.open(path, create: nil)
+        } catch {
+            failure = error
         }
+        switch failure {
+        case .missing where !mustExist: return nil
+        case .missing(let prefix, _): throw MoorError(.notFound, "mount dir \(target) does not exist (\(prefix) is missing)")
+        case .symlink(let prefix, _): throw symlinkedTarget(target, prefix)
+        case .notDirectory(let prefix): throw MoorError(.invalidOption, "mount dir \(target): \(prefix) is not a directory")
+        case .moved(let now): throw MoorError(.conflict, "mount dir \(target) was moved while moor opened it (it is now \(now)); try again")
+        case .system(let error): throw MoorError(.system, "mount dir \(target): \(error)")
+        }
+    }
+
+    static func lstatIfPresent(_ directory: Int32, _ name: String, path: String) throws -> stat? {
+        do {
+            return try Sys.lstat(directory, name, path: path)
+        } catch where error.errno == .noSuchFileOrDirectory {
+            return nil
+        }
+    }
+
+    static func symlinkedTarget(_ target: String, _ prefix: String) -> MoorError {
+        MoorError(.forbidden, "mount dir \(target): \(prefix) is a symbolic link; moor resolves mount dirs without following symlinks, so give the real path")
     }
 
     /// `uid`/`gid`/`mode` of a newly created volume root.

@@ -24,6 +24,11 @@ public enum VolumeSpec: Hashable, Sendable {
 public struct VolumeDefinition: Hashable, Sendable {
     public var spec: VolumeSpec
     public var common: CommonOptions
+    /// Who defined the volume, as the front door knows them (a Kubernetes
+    /// namespace, Docker): never an option, since option writers are not
+    /// trusted. A node-local sparse disk belongs to the owner that first
+    /// staged it (`DiskBackend`); nil is an owner of its own.
+    public var owner: String?
 
     public init(spec: VolumeSpec, common: CommonOptions) {
         self.spec = spec

@@ -19,12 +19,17 @@ public struct Policy: Sendable, Equatable {
     /// Glob patterns for the host directory trees `bind` volumes may use
     /// (a match allows the directory and everything below it). Default: none.
     public var allowedHostPaths: [String] = []
+    /// Glob patterns of node-local sparse disk names that any owner may use
+    /// (every Kubernetes namespace, and Docker): the migration path from
+    /// Docker to Kubernetes. Default: none, so a disk belongs to the owner
+    /// that first staged it.
+    public var sharedDisks: [String] = []
 
     /// Where it was read from, for messages.
     public var path: String = Policy.defaultPath
 
     public static let defaultPath = "/etc/moor/policy.json"
-    static let keys = ["allowedDevices", "allowedFuseHelpers", "allowedHostPaths"]
+    static let keys = ["allowedDevices", "allowedFuseHelpers", "allowedHostPaths", "sharedDisks"]
 
     public init(path: String = Policy.defaultPath) { self.path = path }
 
@@ -60,11 +65,17 @@ public struct Policy: Sendable, Equatable {
             case "allowedDevices": policy.allowedDevices = value
             case "allowedFuseHelpers": policy.allowedFuseHelpers = value
             case "allowedHostPaths": policy.allowedHostPaths = value
+            case "sharedDisks": policy.sharedDisks = value
             default:
                 throw MoorError(.invalidOption, "policy \(path): unknown key '\(OptionError.printable(key))' (allowed: \(keys.joined(separator: ", ")))")
             }
         }
         return policy
+    }
+
+    /// Whether the sparse disk `name` may be used by owners other than its own.
+    public func sharesDisk(_ name: String) -> Bool {
+        sharedDisks.contains { Sys.globMatches($0, name) }
     }
 
     public func allowsDevice(_ path: String) -> Bool {

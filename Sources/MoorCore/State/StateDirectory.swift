@@ -9,6 +9,8 @@ import Glibc
 ///     staging/<key>        one staging mount per backend source
 ///     staging/<key>.json   what the kernel cannot tell about it (`StagingRecord`)
 ///     disks/<name>.img     sparse-file disks
+///     disks/<name>.owner   whose each disk is (a namespace, Docker)
+///     node.key             the node's secret for staging keys (`NodeKey`)
 ///     locks/<key>.lock     flock(2) files, never deleted
 public struct StateDirectory: Sendable {
     public let root: String
@@ -20,12 +22,18 @@ public struct StateDirectory: Sendable {
         self.root = root
     }
 
-    /// `MOOR_STATE_DIR` when set, else `/var/lib/moor`.
-    public static func fromEnvironment() -> StateDirectory {
-        if let value = getenv("MOOR_STATE_DIR").map({ String(cString: $0) }), PathCheck.isCleanAbsolute(value) {
-            return StateDirectory(root: value)
+    /// `MOOR_STATE_DIR` when set (one trailing `/` is allowed), else
+    /// `/var/lib/moor`. Any other value is an error, never a silent fallback
+    /// to the default: two doors on two state dirs would stage twice.
+    public static func fromEnvironment() throws -> StateDirectory {
+        guard let value = getenv("MOOR_STATE_DIR").map({ String(cString: $0) }), !value.isEmpty else {
+            return StateDirectory(root: defaultRoot)
         }
-        return StateDirectory(root: defaultRoot)
+        let trimmed = value.count > 1 && value.hasSuffix("/") ? String(value.dropLast()) : value
+        guard PathCheck.isCleanAbsolute(trimmed), trimmed != "/" else {
+            throw MoorError(.invalidOption, "MOOR_STATE_DIR must be a clean absolute path other than / (no '..', '.' or '//'); it is '\(OptionError.printable(value))'")
+        }
+        return StateDirectory(root: trimmed)
     }
 
     public var stagingRoot: String { root + "/staging" }
@@ -35,6 +43,8 @@ public struct StateDirectory: Sendable {
     public func stagingPath(_ key: StagingKey) -> String { stagingRoot + "/" + key.rawValue }
     public func recordPath(_ key: StagingKey) -> String { stagingRoot + "/" + key.rawValue + ".json" }
     public func diskImagePath(_ name: VolumeName) -> String { disksRoot + "/" + name.rawValue + ".img" }
+    /// Who a sparse disk belongs to (`DiskBackend.checkOwner`).
+    public func ownerPath(_ name: VolumeName) -> String { disksRoot + "/" + name.rawValue + ".owner" }
 
     /// Creates the layout (0700: it holds credentials and whole disks).
     public func prepare() throws(SystemCallError) {

@@ -74,6 +74,12 @@ public enum Sys {
         do { try check("unlink", path) { Glibc.unlink(path) } } catch where error.errno == .noSuchFileOrDirectory {}
     }
 
+    /// link(2): fails with EEXIST when `to` exists, which makes it a
+    /// create-once primitive (rename(2) would replace).
+    public static func link(_ from: String, _ to: String) throws(SystemCallError) {
+        try check("link", to) { Glibc.link(from, to) }
+    }
+
     public static func rename(_ from: String, _ to: String) throws(SystemCallError) {
         try check("rename", to) { Glibc.rename(from, to) }
     }

@@ -20,8 +20,12 @@ public final class VolumeService: Sendable {
     let logger: Logger
     private let records = Mutex<[String: VolumeRecord]>([:])
 
-    public init(core: Core, mountRoot: String? = nil, logger: Logger) {
+    /// Who defines these volumes (`VolumeDefinition.owner`), such as `docker`.
+    public let owner: String
+
+    public init(core: Core, owner: String, mountRoot: String? = nil, logger: Logger) {
         self.core = core
+        self.owner = owner
         self.mountRoot = mountRoot ?? core.state.root + "/mounts"
         self.logger = logger
     }
@@ -108,13 +112,13 @@ public final class VolumeService: Sendable {
             options["subdir"] = name.rawValue
             options["createSubdir"] = "true"
         }
-        let definition = try VolumeDefinition.parse(options, name: name.rawValue)
+        let definition = try definition(options, name)
         guard core.supports(definition.spec.typeName) else {
             throw MoorError(.backendUnavailable, "\(definition.spec.typeName): backend not available yet in this version of moor")
         }
         try withVolumeLock(name) {
             if let existing = records.withLock({ $0[name.rawValue] }) {
-                let existingDefinition = try? VolumeDefinition.parse(existing.options, name: name.rawValue)
+                let existingDefinition = try? self.definition(existing.options, name)
                 guard existingDefinition == definition else {
                     throw MoorError(.conflict, "volume '\(name)' already exists with different options; remove it first or use the same options")
                 }
@@ -136,7 +140,7 @@ public final class VolumeService: Sendable {
             guard record.references == 0, !mounted else {
                 throw MoorError(.busy, "volume '\(name)' is in use by \(max(record.references, 1)) mount(s); stop the containers using it first")
             }
-            if let definition = try? VolumeDefinition.parse(record.options, name: name.rawValue) {
+            if let definition = try? definition(record.options, name) {
                 try core.destroy(definition, volumeName: name)
             }
             try Sys.unlink(recordPath(name))
@@ -171,7 +175,7 @@ public final class VolumeService: Sendable {
                     try core.unpublish(target)
                 }
                 if try !core.mounter.mountTable().isMountPoint(target) {
-                    let definition = try VolumeDefinition.parse(record.options, name: name.rawValue)
+                    let definition = try definition(record.options, name)
                     try Sys.mkdirs(target, mode: 0o755)
                     try core.publish(definition, to: .init(target: target))
                 }
@@ -224,6 +228,13 @@ public final class VolumeService: Sendable {
     }
 
     // MARK: helpers
+
+    /// A stored or given definition, owned by this service's owner.
+    func definition(_ options: [String: String], _ name: VolumeName) throws -> VolumeDefinition {
+        var definition = try VolumeDefinition.parse(options, name: name.rawValue)
+        definition.owner = owner
+        return definition
+    }
 
     func validName(_ text: String) throws -> VolumeName {
         guard let name = VolumeName(text) else {
