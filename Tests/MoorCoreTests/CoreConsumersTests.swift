@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Testing
 @testable import MoorCore
@@ -69,5 +70,52 @@ import Testing
             Self.line(32, "/sub", "/pods/b/v", device: "7:0", "shared:3"),
         ].joined(separator: "\n"))
         #expect(core.consumers(of: key, in: table).map(\.id) == [31, 32])
+    }
+}
+
+/// Mount dirs are resolved the same way for publish and unpublish.
+@Suite struct CoreMountDirTests {
+    func core(_ dir: TempDirectory) -> Core {
+        Core(state: StateDirectory(root: dir.path + "/state"), policy: Policy(), mounter: RecordingMounter(),
+             runner: ScriptedRunner([:]), logger: Logger(label: "test"))
+    }
+
+    @Test func aSymlinkedParentOrLeafIsRefusedEitherWay() throws {
+        let dir = try TempDirectory(); defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.path + "/pods/real/vol", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/pods/alias", withDestinationPath: "real")
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/pods/real/leaf", withDestinationPath: "vol")
+        let core = core(dir)
+        for target in [dir.path + "/pods/alias/vol", dir.path + "/pods/real/leaf"] {
+            for mustExist in [true, false] {
+                #expect {
+                    try core.checkTarget(target, in: MountTable(entries: []), mustExist: mustExist)
+                } throws: { error in
+                    (error as? MoorError)?.kind == .forbidden && (error as? MoorError)?.message.contains("symbolic link") == true
+                }
+            }
+        }
+        #expect(try core.checkTarget(dir.path + "/pods/real/vol", in: MountTable(entries: []), mustExist: true))
+    }
+
+    @Test func aMissingDirIsNotFoundForPublishAndNothingToDoForUnpublish() throws {
+        let dir = try TempDirectory(); defer { dir.remove() }
+        let core = core(dir)
+        for target in [dir.path + "/gone", dir.path + "/gone/deeper"] {
+            #expect(try core.checkTarget(target, in: MountTable(entries: []), mustExist: false) == false)
+            #expect { try core.checkTarget(target, in: MountTable(entries: []), mustExist: true) } throws: { ($0 as? MoorError)?.kind == .notFound }
+        }
+    }
+
+    @Test(arguments: ["relative/dir", "/a/../b", "/", "/a//b"])
+    func anUncleanDirIsRefused(target: String) throws {
+        let dir = try TempDirectory(); defer { dir.remove() }
+        #expect { try core(dir).checkTarget(target, in: MountTable(entries: []), mustExist: false) } throws: { ($0 as? MoorError)?.kind == .invalidOption }
+    }
+
+    @Test func theStagingAreaIsNeverAConsumer() throws {
+        let dir = try TempDirectory(); defer { dir.remove() }
+        let core = core(dir)
+        #expect { try core.checkTarget(core.state.stagingRoot + "/x", in: MountTable(entries: []), mustExist: false) } throws: { ($0 as? MoorError)?.kind == .invalidOption }
     }
 }

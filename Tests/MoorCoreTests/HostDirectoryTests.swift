@@ -77,3 +77,43 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: target + "/passwd"))
     }
 }
+
+/// Paths below a staging mount (an NFS `subdir`): never through a symlink.
+@Suite struct HostDirectoryBeneathTests {
+    @Test func aPlainSubdirectoryOpensBeneathTheRoot() throws {
+        let dir = try TempDirectory(); defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.path + "/share/team/a", withIntermediateDirectories: true)
+        let opened = try HostDirectory.open("team/a", beneath: dir.path + "/share")
+        defer { opened.close() }
+        #expect(try Sys.readlink(AT_FDCWD, opened.mountSource, path: "") == dir.path + "/share/team/a")
+    }
+
+    /// The server's `evil -> /etc`, and a link that stays inside the share:
+    /// both refused, named by the path inside the share.
+    @Test(arguments: ["evil", "evil/ssh", "hop/a", "team/inner-link"])
+    func aSymlinkAnywhereBelowTheRootIsRefused(subdir: String) throws {
+        let dir = try TempDirectory(); defer { dir.remove() }
+        let share = dir.path + "/share"
+        try FileManager.default.createDirectory(atPath: share + "/team/a", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: share + "/evil", withDestinationPath: "/etc")
+        try FileManager.default.createSymbolicLink(atPath: share + "/hop", withDestinationPath: "team")
+        try FileManager.default.createSymbolicLink(atPath: share + "/team/inner-link", withDestinationPath: "a")
+        #expect {
+            _ = try HostDirectory.open(subdir, beneath: share)
+        } throws: { error in
+            guard case .symlink(let prefix, _) = error as? HostDirectory.Failure else { return false }
+            return prefix.hasPrefix(share + "/")
+        }
+    }
+
+    @Test func aMissingSubdirectoryIsNamed() throws {
+        let dir = try TempDirectory(); defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.path + "/share", withIntermediateDirectories: true)
+        #expect {
+            _ = try HostDirectory.open("nope/deeper", beneath: dir.path + "/share")
+        } throws: { error in
+            guard case .missing(let prefix, let isLast) = error as? HostDirectory.Failure else { return false }
+            return prefix == dir.path + "/share/nope" && !isLast
+        }
+    }
+}

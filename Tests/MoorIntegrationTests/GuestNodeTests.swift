@@ -75,6 +75,9 @@ struct GuestNodeTests {
             "ten-consumers", "moord-mount-per-volume-subdir", "moord-remove-deletes-subdir",
             "migrate-docker-local-nfs-same-data-through-moord", "migrate-docker-local-nfs-same-data-through-flexvolume",
             "unmount-with-dead-server", "mount-with-dead-server-fails-in-time",
+            "nfs-subdir-through-symlink-refused-evil", "nfs-subdir-through-symlink-refused-hop/inner",
+            "nfs-subdir-through-symlink-refused-evil/ssh", "nfs-plain-nested-subdir-mounts",
+            "moord-nfs-subdir-symlink-refused", "symlink-left-untouched",
         ])
     }
 
@@ -83,6 +86,8 @@ struct GuestNodeTests {
             "one-login-one-device-one-mount", "lun1-shared", "logout-after-last", "data-survives-logout-login",
             "existing-data-not-reformatted", "session-kept-for-other-lun", "logout-after-second-lun",
             "chap-right", "chap-wrong-clear", "chap-wrong-leaves-nothing", "no-secret-in-log",
+            "chap-session-not-shared-with-wrong-secret", "chap-session-not-shared-without-secret",
+            "discovery-secret-gone-after-failure", "discovery-secret-gone-after-live-portal",
             "moord-mount", "moord-unmount-remove", "unmount-with-dead-target", "mount-with-dead-target-fails-in-time",
         ])
     }

@@ -88,11 +88,43 @@ chap() { flex_json type=iscsi portal=127.0.0.1:3260 "iqn=$iqn_chap" lun=1 timeou
     "kubernetes.io/secret/chapUser=$(b64 moor-user)" "kubernetes.io/secret/chapSecret=$(b64 "$1")"; }
 d=$(pod d)
 if flex mount "$d" "$(chap moor-secret-42)" >/dev/null; then pass chap-right; else fail chap-right; fi
+# Credentials are part of identity: while d holds the session, a consumer of
+# the same LUN with a wrong secret, or with none, does not get in through it.
+e=$(pod e)
+out=$("$moor" mount "$e" "$(chap wrong-secret-77)" 2>&1)
+if [[ $out == *Failure* && $out == *"other credentials"* && -z $(awk -v p="$e" '$5 == p' /proc/self/mountinfo) ]]; then
+    pass chap-session-not-shared-with-wrong-secret
+else
+    fail chap-session-not-shared-with-wrong-secret "$out"
+fi
+out=$("$moor" mount "$e" "$(flex_json type=iscsi portal=127.0.0.1:3260 "iqn=$iqn_chap" lun=1 timeout=30)" 2>&1)
+[[ $out == *Failure* ]] && pass chap-session-not-shared-without-secret || fail chap-session-not-shared-without-secret "$out"
 flex unmount "$d" >/dev/null
 out=$("$moor" mount "$d" "$(chap wrong-secret-99)" 2>&1)
 if [[ $out == *Failure* && $out == *"CHAP"* && $out != *wrong-secret-99* ]]; then pass chap-wrong-clear; else fail chap-wrong-clear "$out"; fi
 if [[ $(sessions) == 0 && -z $(iscsiadm -m node 2>/dev/null | grep "$iqn_chap") ]]; then pass chap-wrong-leaves-nothing; else fail chap-wrong-leaves-nothing "$(iscsiadm -m node 2>&1)"; fi
-if ! grep -rq "wrong-secret-99\|moor-secret-42" "$MOOR_LOG" 2>/dev/null; then pass no-secret-in-log; else fail no-secret-in-log; fi
+if ! grep -rq "wrong-secret-99\|moor-secret-42\|wrong-secret-77" "$MOOR_LOG" 2>/dev/null; then pass no-secret-in-log; else fail no-secret-in-log; fi
+
+# Discovery CHAP: the secret is in no file once discovery is done, whether it
+# worked (a live portal) or not (nobody listens on 3261).
+discovery() { flex_json type=iscsi "portal=$1" "iqn=$iqn" lun=1 timeout=15 \
+    "kubernetes.io/secret/discoveryChapUser=$(b64 disc-user)" "kubernetes.io/secret/discoveryChapSecret=$(b64 disc-secret-31)"; }
+out=$("$moor" mount "$e" "$(discovery 127.0.0.1:3261)" 2>&1)
+if [[ $out == *Failure* ]] && ! grep -rq "disc-secret-31" /etc/iscsi "$MOOR_STATE_DIR" "$MOOR_LOG" 2>/dev/null; then
+    pass discovery-secret-gone-after-failure
+else
+    fail discovery-secret-gone-after-failure "$out; $(grep -rl disc-secret-31 /etc/iscsi "$MOOR_STATE_DIR" 2>&1)"
+fi
+# (tgtd asks no discovery CHAP here; whether the login then works depends on
+# the initiator's offer, and is not what this checks.)
+out=$("$moor" mount "$e" "$(discovery 127.0.0.1:3260)" 2>&1)
+echo "discovery CHAP against the live portal: $out"
+if ! grep -rq "disc-secret-31" /etc/iscsi "$MOOR_STATE_DIR" "$MOOR_LOG" 2>/dev/null; then
+    pass discovery-secret-gone-after-live-portal
+else
+    fail discovery-secret-gone-after-live-portal "$(grep -rl disc-secret-31 /etc/iscsi "$MOOR_STATE_DIR" 2>&1)"
+fi
+flex unmount "$e" >/dev/null
 
 # moord over its socket.
 sock=$work/moord.sock

@@ -84,12 +84,39 @@ done
 for i in $(seq 1 10); do flex unmount "$work/pods/ten-$i" >/dev/null; done
 if [[ $(nfs_mounts | wc -l) == 0 ]]; then pass ten-consumers; else fail ten-consumers "$(nfs_mounts)"; fi
 
+# A symlink on the server's side never leads out of the share: a subdir that
+# is one (evil -> /etc), or passes through one (hop -> real), is refused,
+# and the node's /etc is never bound into the pod.
+ln -s /etc "$export_dir/evil"
+mkdir -p "$export_dir/real/inner"; ln -s real "$export_dir/hop"
+p=$(pod evil)
+for subdir in evil hop/inner evil/ssh; do
+    out=$("$moor" mount "$p" "$(flex_json type=nfs server=127.0.0.1 "share=$export_dir" version=3 "subdir=$subdir")" 2>&1)
+    if [[ $out == *Failure* && $out == *"symbolic link"* && ! -e $p/passwd && $(nfs_mounts | wc -l) == 0 ]]; then
+        pass "nfs-subdir-through-symlink-refused-$subdir"
+    else
+        fail "nfs-subdir-through-symlink-refused-$subdir" "$out; $(ls "$p"); $(nfs_mounts)"
+    fi
+done
+flex mount "$p" "$(flex_json type=nfs server=127.0.0.1 "share=$export_dir" version=3 subdir=real/inner)" >/dev/null &&
+    [[ $(nfs_mounts | wc -l) == 2 ]] && pass nfs-plain-nested-subdir-mounts || fail nfs-plain-nested-subdir-mounts
+flex unmount "$p" >/dev/null
+
 # moord over its socket: a per-volume directory, Mount, Unmount, Remove (onRemove=delete).
 sock=$work/moord.sock
 "$moord" --socket "$sock" --state-dir "$MOOR_STATE_DIR" >"$work/moord.log" 2>&1 &
 moord_pid=$!
 wait_for 10 test -S "$sock"
 call() { curl -s --unix-socket "$sock" -XPOST -d "$2" "http://moor/VolumeDriver.$1"; }
+call Create "{\"Name\":\"evil\",\"Opts\":{\"type\":\"nfs\",\"server\":\"127.0.0.1\",\"share\":\"$export_dir\",\"version\":\"3\",\"subdir\":\"evil\"}}" >/dev/null
+out=$(call Mount '{"Name":"evil","ID":"c1"}')
+if [[ $out == *"symbolic link"* && $out != *'"Mountpoint":"/'* && $(nfs_mounts | wc -l) == 0 ]]; then
+    pass moord-nfs-subdir-symlink-refused
+else
+    fail moord-nfs-subdir-symlink-refused "$out"
+fi
+call Remove '{"Name":"evil"}' >/dev/null
+[[ -L $export_dir/evil ]] && pass symlink-left-untouched || fail symlink-left-untouched
 out=$(call Create '{"Name":"dvol","Opts":{"type":"nfs","server":"127.0.0.1","share":"/export1","version":"4.1","onRemove":"delete"}}')
 [[ $out == *'"Err":""'* ]] || fail moord-create "$out"
 out=$(call Mount '{"Name":"dvol","ID":"c1"}')
