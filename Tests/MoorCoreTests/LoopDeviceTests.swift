@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 
@@ -42,5 +46,46 @@ import Testing
                                         + "31 1 7:4 / /elsewhere rw - ext4 /dev/loop4 rw")
         #expect(LoopDevices.users(of: binding, in: table) == ["/var/lib/moor/staging/disk-v-0123456789abcdef"])
         #expect(LoopDevices.users(of: binding, in: MountTable(entries: [])).isEmpty)
+    }
+}
+
+/// `LoopDevices.attach` on real loop devices: a device bound to a deleted
+/// or replaced image is detached and a new one bound to the image as it is now.
+@Suite(.enabled(if: Node.canMountLoopDevices), .timeLimit(.minutes(1)))
+struct LoopDeviceAttachTests {
+    let loops = LoopDevices(runner: CommandRunner())
+    func noMounts() throws -> MountTable { MountTable(entries: []) }
+
+    func image(in dir: TempDirectory, _ name: String = "v.img") throws -> String {
+        let path = dir.path + "/" + name
+        let fd = try Sys.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        defer { Sys.close(fd) }
+        try Sys.ftruncate(fd, 1 << 20, path)
+        return path
+    }
+
+    @Test func theInodeIsReadFromTheKernelAndReusedOnlyWhileItIsTheImage() throws {
+        let dir = try TempDirectory(); defer { dir.remove() }
+        let path = try image(in: dir)
+        let first = try loops.attach(path, mountTable: noMounts, deadline: Deadline(.seconds(10)))
+        defer { try? loops.detach(first, deadline: Deadline(.seconds(10))) }
+        let binding = try #require(LoopDevices.bindings(of: path).first)
+        #expect(binding.file == Sys.fileID(try Sys.stat(path)))
+        #expect(try loops.attach(path, mountTable: noMounts, deadline: Deadline(.seconds(10))) == first, "reused")
+
+        // Replaced by rename, as a re-created image would be.
+        let replacement = try image(in: dir, "new.img")
+        try Sys.rename(replacement, path)
+        let stale = try #require(LoopDevices.bindings(of: path).first { $0.device == first })
+        #expect(stale.isDeleted)
+        #expect(stale.match(image: path, current: Sys.fileID(try Sys.stat(path))) == .stale)
+        #expect(LoopDevices.devices(backedBy: path).isEmpty)
+
+        let second = try loops.attach(path, mountTable: noMounts, deadline: Deadline(.seconds(10)))
+        defer { try? loops.detach(second, deadline: Deadline(.seconds(10))) }
+        let now = LoopDevices.bindings(of: path)
+        #expect(now.count == 1, "the stale device was detached")
+        #expect(now.first?.isDeleted == false)
+        #expect(now.first?.file == Sys.fileID(try Sys.stat(path)))
     }
 }

@@ -64,7 +64,7 @@ public struct DiskBackend: Backend {
         case .sparseFile(let bytes):
             let image = state.diskImagePath(spec.name!)
             try ensureImage(image, bytes: bytes)
-            device = try loops.attach(image, in: try mounter.mountTable(), deadline: deadline)
+            device = try loops.attach(image, mountTable: mounter.mountTable, deadline: deadline)
             try FailPoint.hit("loop.attached")
             record = StagingRecord(type: "disk", source: "sparse file \(image)", device: device, loopBackingFile: image)
         case .device(let path):

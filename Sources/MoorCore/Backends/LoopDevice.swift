@@ -134,8 +134,9 @@ public struct LoopDevices: Sendable {
     /// process): ask /dev/loop-control for a free device and bind it; if
     /// another process binds that device first (EBUSY), ask again. Where the
     /// ioctls cannot be used (no /dev/loop-control or device node, as in
-    /// some containers), `losetup` does it. The caller holds the volume's lock.
-    public func attach(_ file: String, in table: MountTable, deadline: Deadline) throws -> String {
+    /// some containers), `losetup` does it. The caller holds the volume's
+    /// lock. `mountTable` is read only if there is a stale device to judge.
+    public func attach(_ file: String, mountTable: () throws -> MountTable, deadline: Deadline) throws -> String {
         let current = (try? Sys.stat(file)).map(Sys.fileID)
         var reusable: String?
         for binding in Self.bindings(of: file) {
@@ -143,7 +144,7 @@ public struct LoopDevices: Sendable {
             case .current:
                 reusable = reusable ?? binding.device
             case .stale:
-                let users = Self.users(of: binding, in: table)
+                let users = Self.users(of: binding, in: try mountTable())
                 guard users.isEmpty else {
                     throw MoorError(.busy, "\(binding.device) is still bound to an earlier, deleted copy of \(file) and is in use "
                                     + "(\(users.joined(separator: ", "))); moor will not use it for the new disk: unmount it first")
