@@ -122,6 +122,27 @@ struct CrashLeftoverTests {
         #expect(!FileManager.default.fileExists(atPath: root.stateDir + "/disks/v.img"))
     }
 
+    /// A kill after the bind leaves what a Mount whose answer was lost
+    /// would: a referenced mount, kept across the restart, that Unmount
+    /// releases; Remove is refused until then.
+    @Test func aKillAfterTheBindIsKeptUntilUnmount() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let moord = try Moord(root: root, environment: ["MOOR_FAILPOINT": "bind.done=kill"]); defer { moord.stop() }
+        let mountpoint = root.stateDir + "/mounts/v"
+        #expect(try moord.client.call("/VolumeDriver.Create", body: #"{"Name":"v","Opts":{"size":"16M"}}"#).err == "")
+        #expect(try moord.client.call("/VolumeDriver.Mount", body: #"{"Name":"v","ID":"c1"}"#).status == 0, "moord died")
+        moord.kill9()
+
+        moord.environment = [:]
+        try moord.start()
+        #expect(try root.mountTable().isMountPoint(mountpoint), "referenced, so kept")
+        #expect(try moord.client.call("/VolumeDriver.Remove", body: #"{"Name":"v"}"#).err?.contains("in use") == true)
+        #expect(try moord.client.call("/VolumeDriver.Unmount", body: #"{"Name":"v","ID":"c1"}"#).err == "")
+        #expect(try moord.client.call("/VolumeDriver.Remove", body: #"{"Name":"v"}"#).err == "")
+        #expect(try root.stagingMounts().isEmpty)
+        #expect(Loop.devices(under: root.path).isEmpty)
+    }
+
     /// The same leftover from a killed `moor`: the next call for that
     /// source releases it, under its lock, instead of "in use" forever.
     @Test func removeReleasesAStagingMountAKilledMoorLeft() throws {
