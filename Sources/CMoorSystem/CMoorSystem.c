@@ -68,6 +68,15 @@ int moor_loop_set_fd(int loop_fd, int file_fd, const char *name) {
 
 int moor_loop_clear(int loop_fd) { return ioctl(loop_fd, LOOP_CLR_FD, 0); }
 
+int moor_loop_backing(int loop_fd, unsigned long long *device, unsigned long long *inode) {
+    struct loop_info64 info;
+    memset(&info, 0, sizeof info);
+    if (ioctl(loop_fd, LOOP_GET_STATUS64, &info) < 0) return -1;
+    *device = info.lo_device;
+    *inode = info.lo_inode;
+    return 0;
+}
+
 // moor and moord are fully static, and a static glibc resolves user and
 // group names by dlopen()ing the node's NSS modules, which crashes (seen:
 // libnss_systemd, reached from libnfs mapping NFSv4 "owner@domain" strings).

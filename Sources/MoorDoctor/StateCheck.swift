@@ -114,7 +114,7 @@ struct StateCheck {
             guard !used && !held else { continue }
             findings.append(Finding("state.orphaned-loop", .state, .warning, subject: device,
                                     found: "\(device) is attached to \(backing) but nothing mounts it",
-                                    fix: "moor reuses it on the next mount of that disk; to free it now: losetup -d \(device)"))
+                                    fix: "moord detaches it when it starts, and moor on the next mount or Remove of that disk; to free it now: losetup -d \(device)"))
         }
         if findings.isEmpty {
             findings.append(Finding("state.loop-devices", .state, .ok, found: "no orphaned loop devices on files under \(state.root)"))

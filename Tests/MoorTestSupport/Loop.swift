@@ -29,6 +29,19 @@ public enum Loop {
     }
 }
 
+extension Loop {
+    /// Loop devices bound to a file under `directory` that was deleted
+    /// since: what issue 11's data loss went through. Never expected.
+    public static func boundToDeletedFiles(under directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/block")) ?? []
+        return names.filter { $0.hasPrefix("loop") }.sorted().compactMap { name in
+            guard let backing = try? String(contentsOfFile: "/sys/block/\(name)/loop/backing_file", encoding: .utf8),
+                  backing.hasPrefix(directory + "/"), backing.hasSuffix(" (deleted)\n") else { return nil }
+            return "/dev/" + name
+        }
+    }
+}
+
 /// Runs a helper for test set-up and fails loudly if it fails.
 public enum Shell {
     public struct Failure: Error, CustomStringConvertible {

@@ -21,8 +21,12 @@ public final class Moord: @unchecked Sendable {
     /// Argv to run moord under (e.g. `nsenter --net=...`), or empty.
     public let wrapper: [String]
 
-    public init(root: TempRoot, wrapper: [String] = []) throws {
+    /// Extra environment for the next `start()`, e.g. `MOOR_FAILPOINT`.
+    public var environment: [String: String]
+
+    public init(root: TempRoot, wrapper: [String] = [], environment: [String: String] = [:]) throws {
         self.wrapper = wrapper
+        self.environment = environment
         Self.lock.lock(); Self.counter += 1; let n = Self.counter; Self.lock.unlock()
         name = "moor-test-\(getpid())-\(n)"
         self.root = root
@@ -40,6 +44,7 @@ public final class Moord: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MOOR_") }
         env["MOOR_POLICY"] = root.policyFile
         env["MOOR_LOG_LEVEL"] = "debug"
+        env.merge(environment) { $1 }
         process.environment = env
         if !FileManager.default.fileExists(atPath: logFile) { FileManager.default.createFile(atPath: logFile, contents: nil) }
         let log = FileHandle(forWritingAtPath: logFile)!

@@ -26,4 +26,7 @@ int moor_loop_get_free(int control_fd);
 int moor_loop_configure(int loop_fd, int file_fd, const char *name);
 int moor_loop_set_fd(int loop_fd, int file_fd, const char *name);
 int moor_loop_clear(int loop_fd);
+// LOOP_GET_STATUS64: the backing file's st_dev (kernel encoding, which
+// glibc's major()/minor() decode) and st_ino, even after it was unlinked.
+int moor_loop_backing(int loop_fd, unsigned long long *device, unsigned long long *inode);
 #endif

@@ -25,12 +25,16 @@ public struct DiskBackend: Backend {
         let spec = disk(definition)
         switch spec.backing {
         case .sparseFile:
-            let image = state.diskImagePath(spec.name!)
-            return try node.stagingKey(prefix: "disk-" + spec.name!.rawValue, source: image)
+            return try stagingKey(forImageOf: spec.name!)
         case .device(let path):
             let device = try checkedDevice(path)
             return try node.stagingKey(prefix: "dev-" + (device.split(separator: "/").last.map(String.init) ?? "disk"), source: device)
         }
+    }
+
+    /// The staging key of the sparse disk named `name`, whichever volume uses it.
+    func stagingKey(forImageOf name: VolumeName) throws -> StagingKey {
+        try node.stagingKey(prefix: "disk-" + name.rawValue, source: state.diskImagePath(name))
     }
 
     /// The device's real path, after the policy allowed the path as given.
@@ -61,7 +65,8 @@ public struct DiskBackend: Backend {
             let image = state.diskImagePath(spec.name!)
             try ensureImage(image, bytes: bytes)
             try checkOwner(spec.name!, definition.owner, claim: true)
-            device = try loops.attach(image, deadline: deadline)
+            device = try loops.attach(image, mountTable: mounter.mountTable, deadline: deadline)
+            try FailPoint.hit("loop.attached")
             record = StagingRecord(type: "disk", source: "sparse file \(image)", device: device, loopBackingFile: image)
         case .device(let path):
             device = try checkedDevice(path)
@@ -170,10 +175,13 @@ public struct DiskBackend: Backend {
         try Sys.rename(temporary, image)
     }
 
-    /// A sparse disk named after the volume is its own: its image goes.
-    /// A device, or another volume's disk (`-o name=other`), stays.
-    /// So does one another owner holds, shared or not: forgetting a
-    /// definition never deletes another namespace's data.
+    /// A sparse disk named after the volume is its own: its image goes,
+    /// after every loop device bound to it is detached (a loop left bound
+    /// to a deleted image would hold the data a new image of that name
+    /// seems to lose). Refused while one of them is in use. A device, or
+    /// another volume's disk (`-o name=other`), stays. So does one another
+    /// owner holds, shared or not: forgetting a definition never deletes
+    /// another namespace's data.
     public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {
         let spec = disk(definition)
         guard case .sparseFile = spec.backing, spec.name == volumeName else { return }
@@ -181,8 +189,49 @@ public struct DiskBackend: Backend {
             logger.info("disk image kept: it belongs to another owner", metadata: ["volume.name": "\(volumeName)"])
             return
         }
-        try Sys.unlink(state.diskImagePath(volumeName))
+        let image = state.diskImagePath(volumeName)
+        let current = (try? Sys.stat(image)).map(Sys.fileID)
+        let table = try mounter.mountTable()
+        let loops = LoopDevices(runner: runner)
+        for binding in LoopDevices.bindings(of: image) {
+            let users = LoopDevices.users(of: binding, in: table)
+            if binding.match(image: image, current: current) == .current {
+                guard users.isEmpty else {
+                    throw MoorError(.busy, "volume '\(volumeName)' is in use on this node: its disk is mounted through \(binding.device) at \(users.joined(separator: ", "))")
+                }
+                try loops.detach(binding.device, deadline: Deadline(.seconds(30)))
+            } else if users.isEmpty {
+                // A leftover bound to an earlier, deleted image: it holds nothing reachable.
+                try loops.detach(binding.device, deadline: Deadline(.seconds(30)))
+            }
+        }
+        try Sys.unlink(image)
         try Sys.unlink(state.ownerPath(volumeName))
+    }
+
+    /// Detaches loop devices bound to moor's disk images (current or
+    /// deleted) that nothing mounts or holds: what a crash between loop
+    /// attach and mount leaves. Skips a disk whose staging lock is held (a
+    /// stage in progress). Returns the devices detached.
+    public func detachUnusedLoops() -> [String] {
+        let prefix = state.disksRoot + "/"
+        var detached: [String] = []
+        for found in LoopDevices.bindings(where: { $0.hasPrefix(prefix) && $0.hasSuffix(".img") }) {
+            let file = String(found.path.dropFirst(prefix.count).dropLast(4))
+            guard !file.contains("/"), let name = VolumeName(file) else { continue }
+            guard let key = try? stagingKey(forImageOf: name) else { continue }
+            let done = try? state.withLockIfFree(key.rawValue) { () throws -> Bool in
+                // Read again under the lock: it may have been mounted or detached meanwhile.
+                guard let binding = LoopDevices.bindings(of: found.path).first(where: { $0.device == found.device }),
+                      LoopDevices.users(of: binding, in: try mounter.mountTable()).isEmpty else { return false }
+                try LoopDevices(runner: runner).detach(binding.device, deadline: Deadline(.seconds(10)))
+                logger.info("detached unused loop device", metadata: ["device": "\(binding.device)", "file": "\(binding.path)",
+                                                                     "deleted": "\(binding.isDeleted)"])
+                return true
+            }
+            if done == true { detached.append(found.device) }
+        }
+        return detached
     }
 
     public func release(at path: String, record: StagingRecord?, deadline: Deadline) throws {

@@ -38,11 +38,15 @@ public struct Core: Sendable {
 
     /// Deletes what the named volume `name` owns: a sparse disk's image, an
     /// NFS volume's subdirectory if it asked for `onRemove=archive|delete`.
-    /// Refused while any consumer on this node stages the same source.
+    /// Refused while any consumer on this node stages the same source. A
+    /// staging mount with no consumer is a crash's leftover (killed between
+    /// stage and bind: under the key's lock no publish is half-way) and is
+    /// released first.
     public func destroy(_ definition: VolumeDefinition, volumeName name: VolumeName) throws {
         let backend = try backend(for: definition.spec.typeName)
         let key = try backend.stagingKey(for: definition)
         try state.withLock(key.rawValue) {
+            try releaseIfUnused(key, backend: backend, deadline: Deadline(.seconds(60)))
             guard try !mounter.mountTable().isMountPoint(state.stagingPath(key)) else {
                 throw MoorError(.busy, "volume '\(name)' is in use on this node (by a pod or another volume with the same source)")
             }
@@ -118,6 +122,7 @@ public struct Core: Sendable {
                 try? releaseIfUnused(key, backend: backend, deadline: Deadline(.seconds(30)))
                 throw error
             }
+            try FailPoint.hit("bind.done")
             logger.info("published", metadata: ["target": "\(consumer.target)", "staging": "\(key)", "readOnly": "\(consumer.readOnly)"])
         }
     }
@@ -147,11 +152,13 @@ public struct Core: Sendable {
         try Sys.mkdirs(staging, mode: 0o700)
         let result = try backend.stage(definition, at: staging, deadline: deadline)
         do {
+            try FailPoint.hit("stage.mounted")
             let table = try mounter.mountTable()
             if let problem = result.expected.mismatch(table.mount(at: staging)) {
                 throw MoorError(.system, "\(definition.spec.typeName): after staging, \(problem) (the staging path of \(key)); nothing was bound")
             }
             try state.writeAtomically(state.recordPath(key), try result.record.encoded())
+            try FailPoint.hit("stage.recorded")
             if result.created && !definition.common.readOnly { try applyOwnership(definition.common, root: staging) }
             logger.info("staged", metadata: ["staging": "\(key)", "backend.type": "\(definition.spec.typeName)"])
             return table
@@ -229,14 +236,20 @@ public struct Core: Sendable {
 
     /// Releases staging mounts that no consumer uses, skipping any whose
     /// lock is held (a publish in progress has staged but not yet bound).
-    public func sweepUnusedStaging(_ table: MountTable) {
+    /// Returns how many it released.
+    @discardableResult
+    public func sweepUnusedStaging(_ table: MountTable) -> Int {
+        var released = 0
         for entry in table.mounts(under: state.stagingRoot) where entry.mountPoint != state.stagingRoot {
             guard let key = StagingKey(existing: String(entry.mountPoint.dropFirst(state.stagingRoot.count + 1))),
                   consumers(of: key, in: table).isEmpty else { continue }
-            _ = try? state.withLockIfFree(key.rawValue) {
+            let done = try? state.withLockIfFree(key.rawValue) { () throws -> Bool in
                 try releaseIfUnused(key, backend: nil, deadline: Deadline(.seconds(60)))
+                return try !mounter.mountTable().isMountPoint(state.stagingPath(key))
             }
+            if done == true { released += 1 }
         }
+        return released
     }
 
     /// The staging key whose mount `entry` consumes; the most specific one

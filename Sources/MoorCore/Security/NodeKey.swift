@@ -25,10 +25,11 @@ public struct NodeKey: Sendable, Hashable {
         let path = root + "/node.key"
         if let key = try read(path) { return key }
         try Sys.mkdirs(root, mode: 0o700)
-        let temporary = path + ".new.\(Sys.processID)"
-        let random = try Sys.read("/dev/urandom", offset: 0, count: length)
-        guard random.count == length else { throw MoorError(.system, "could not read \(length) random bytes for the node key") }
-        try write(random, to: temporary)
+        let random = try Sys.read("/dev/urandom", offset: 0, count: length + 8)
+        guard random.count == length + 8 else { throw MoorError(.system, "could not read \(length) random bytes for the node key") }
+        // A name of its own per attempt: threads of one process race here too.
+        let temporary = path + ".new." + SHA256.hex(random.suffix(8))
+        try write(Array(random.prefix(length)), to: temporary)
         defer { try? Sys.unlink(temporary) }
         if let error = linkOnce(temporary, path) { throw error }
         guard let key = try read(path) else { throw MoorError(.system, "the node key \(path) could not be created") }

@@ -321,3 +321,36 @@ extension Sys {
         try check("ioctl LOOP_CLR_FD", device) { moor_loop_clear(loop) }
     }
 }
+
+extension Sys {
+    /// LOOP_GET_STATUS64: which file `device` is bound to, by device and
+    /// inode, which stay right after the file is unlinked or replaced (its
+    /// sysfs path does not). ENXIO: the device is not bound.
+    public static func loopBacking(_ device: String) throws(SystemCallError) -> FileID {
+        let loop = try open(device, O_RDONLY)
+        defer { close(loop) }
+        var number: UInt64 = 0, inode: UInt64 = 0
+        try check("ioctl LOOP_GET_STATUS64", device) { moor_loop_backing(loop, &number, &inode) }
+        return FileID(device: DeviceNumber(major: moor_major(number), minor: moor_minor(number)), inode: inode)
+    }
+
+    /// The identity of the file `st` describes (st_dev, st_ino).
+    public static func fileID(_ st: Glibc.stat) -> FileID {
+        FileID(device: DeviceNumber(major: moor_major(UInt64(st.st_dev)), minor: moor_minor(UInt64(st.st_dev))),
+               inode: UInt64(st.st_ino))
+    }
+
+    /// SIGKILL to this process: a crash, for fail points. Never returns.
+    public static func killSelf() -> Never {
+        _ = Glibc.kill(getpid(), SIGKILL)
+        // SIGKILL cannot be caught; this only satisfies the type checker.
+        Glibc.abort()
+    }
+
+    /// Sleeps `milliseconds` (nanosleep(2), resumed after a signal).
+    public static func sleep(milliseconds: UInt32) {
+        var remaining = timespec(tv_sec: Int(milliseconds / 1000), tv_nsec: Int(milliseconds % 1000) * 1_000_000)
+        var left = timespec()
+        while nanosleep(&remaining, &left) == -1 && Glibc.errno == EINTR { remaining = left }
+    }
+}

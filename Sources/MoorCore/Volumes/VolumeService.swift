@@ -47,7 +47,9 @@ public final class VolumeService: Sendable {
     /// Loads every definition and reconciles it with the mount table:
     /// references to a volume that is not mounted are stale (its containers
     /// cannot be using it) and are dropped; a mount nobody references is
-    /// released. Returns what it found, for the log.
+    /// released, and so is what a crash left (`Core.sweepLeftovers`: staging
+    /// mounts with no consumer, unmounted loop devices of moor's disks).
+    /// Returns what it found, for the log.
     @discardableResult
     public func load() throws -> (volumes: Int, staleReferences: Int, releasedMounts: Int) {
         try Sys.mkdirs(recordsRoot, mode: 0o700)
@@ -73,6 +75,8 @@ public final class VolumeService: Sendable {
             loaded[record.name] = record
         }
         records.withLock { $0 = loaded }
+        let leftovers = core.sweepLeftovers()
+        released += leftovers.stagingMounts + leftovers.loopDevices.count
         return (loaded.count, stale, released)
     }
 
