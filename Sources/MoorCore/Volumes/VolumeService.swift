@@ -57,6 +57,7 @@ public final class VolumeService: Sendable {
                 logger.warning("unreadable volume record kept aside", metadata: ["volume.name": "\(name)"])
                 continue
             }
+            record = try migrateCredentials(record)
             let mounted = table.isMountPoint(mountpoint(name))
             if !mounted && record.references > 0 {
                 stale += record.references
@@ -68,6 +69,7 @@ public final class VolumeService: Sendable {
             }
             loaded[record.name] = record
         }
+        sweepOrphanCredentials(keeping: Set(loaded.keys))
         records.withLock { $0 = loaded }
         return (loaded.count, stale, released)
     }
@@ -98,6 +100,8 @@ public final class VolumeService: Sendable {
 
     /// Defines a volume. Identical options for an existing name are fine
     /// (Compose and Swarm create again on every run); different ones are a conflict.
+    /// Credentials go to the volume's own 0600 file, never into its record;
+    /// a Create that fails leaves neither.
     public func create(_ nameText: String, options given: [String: String]) throws {
         let name = try validName(nameText)
         var options = try LocalDriverOptions.translate(given)
@@ -114,14 +118,22 @@ public final class VolumeService: Sendable {
         }
         try withVolumeLock(name) {
             if let existing = records.withLock({ $0[name.rawValue] }) {
-                let existingDefinition = try? VolumeDefinition.parse(existing.options, name: name.rawValue)
+                let existingDefinition = try? self.definition(of: existing)
                 guard existingDefinition == definition else {
                     throw MoorError(.conflict, "volume '\(name)' already exists with different options; remove it first or use the same options")
                 }
                 return
             }
-            let record = VolumeRecord(name: name.rawValue, options: options, createdAt: rfc3339Now())
-            try save(record)
+            let (plain, secrets) = VolumeCredentials.split(options)
+            // Credentials first: a crash before the record leaves a file
+            // that the next start-up deletes, never a record missing them.
+            try writeCredentials(name, secrets)
+            do {
+                try save(VolumeRecord(name: name.rawValue, options: plain, createdAt: rfc3339Now()))
+            } catch {
+                try? Sys.unlink(credentialsPath(name))
+                throw error
+            }
             logger.info("volume created", metadata: ["volume.name": "\(name)", "backend.type": "\(definition.spec.typeName)"])
         }
     }
@@ -136,15 +148,29 @@ public final class VolumeService: Sendable {
             guard record.references == 0, !mounted else {
                 throw MoorError(.busy, "volume '\(name)' is in use by \(max(record.references, 1)) mount(s); stop the containers using it first")
             }
-            if let definition = try? VolumeDefinition.parse(record.options, name: name.rawValue) {
+            if let definition = try? self.definition(of: record) {
                 try core.destroy(definition, volumeName: name)
             }
             try Sys.unlink(recordPath(name))
+            // After the record: a crash in between leaves credentials that
+            // the next start-up deletes, never a record missing them.
+            try Sys.unlink(credentialsPath(name))
             try? Sys.rmdir(mountpoint(name))
             records.withLock { _ = $0.removeValue(forKey: name.rawValue) }
             bump()
             logger.info("volume removed", metadata: ["volume.name": "\(name)"])
         }
+    }
+
+    /// Whether removing `name` may wait on a server (an NFS volume whose
+    /// directory on the share is archived or deleted), so a front door can
+    /// keep that Remove off the threads that serve metadata calls.
+    public func removeContactsServer(_ nameText: String) -> Bool {
+        guard let name = VolumeName(nameText), let record = records.withLock({ $0[name.rawValue] }),
+              record.options["type"] == "nfs" else { return false }
+        guard let definition = try? VolumeDefinition.parse(record.options, name: name.rawValue),
+              case .nfs(let spec) = definition.spec else { return true }
+        return spec.subdir != nil && spec.onRemove != .keep
     }
 
     /// Adds a reference for `id` and returns the mountpoint. The volume is
@@ -171,7 +197,7 @@ public final class VolumeService: Sendable {
                     try core.unpublish(target)
                 }
                 if try !core.mounter.mountTable().isMountPoint(target) {
-                    let definition = try VolumeDefinition.parse(record.options, name: name.rawValue)
+                    let definition = try self.definition(of: record)
                     try Sys.mkdirs(target, mode: 0o755)
                     try core.publish(definition, to: .init(target: target))
                 }
