@@ -27,7 +27,7 @@ import Testing
     func call(_ path: String, _ body: String) -> DockerReply {
         switch router.route(path, body: Array(body.utf8)) {
         case .immediate(let reply): return reply
-        case .serialised(_, let work): return work()
+        case .serialised(_, _, let work): return work()
         case .offloaded(let work): return work()
         }
     }
