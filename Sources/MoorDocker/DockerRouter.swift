@@ -74,7 +74,7 @@ public struct DockerRouter: Sendable {
             }
         case "/VolumeDriver.Remove":
             return decode(DockerWire.Name.self, body) { request in
-                .serialised(name: request.Name, lane: { volumes.removeContactsServer(request.Name) ? .backend : .metadata }) {
+                .serialised(name: request.Name, lane: { volumes.removeMayWaitOnServer(request.Name) ? .backend : .metadata }) {
                     perform { try volumes.remove(request.Name) }
                 }
             }

@@ -14,16 +14,17 @@ import NIOPosix
 /// other volumes' mounts. Each kind of work has threads of its own:
 /// - the event loop answers List, Path, Capabilities and Get of a volume
 ///   that needs no probe, from memory;
-/// - `metadata` (a small pool) runs Create, and Remove of a volume with
-///   nothing to delete on a server: local files only, so these threads
-///   are never held by a server;
+/// - `metadata` (a small pool) runs Create, and Remove of a local disk or
+///   host directory: local files only, so these threads are never held
+///   by a server;
 /// - `probes` (a small pool) runs Get's health probe of a mounted network
 ///   or FUSE volume, which `Health.probe` gives up after 2 s;
-/// - `backend` gives every Mount, Unmount, Remove that contacts a server
-///   and reconcile a thread of its own, up to `maxBackendOperations` at
-///   once (a hung operation is bounded by its volume's `timeout`); past
-///   the cap a call fails at once with a clear error rather than waiting
-///   behind operations that may each take that long.
+/// - `backend` gives every Mount, Unmount, reconcile, and Remove of a
+///   network or FUSE volume (it may delete on the share, and waits for its
+///   source's staging lock) a thread of its own, up to
+///   `maxBackendOperations` at once (a hung operation is bounded by its
+///   volume's `timeout`); past the cap a call fails at once with a clear
+///   error rather than waiting behind operations that may each take that long.
 /// Calls for one volume name still run one at a time, in order
 /// (`VolumeQueues`); a call waiting its turn holds no thread.
 public final class DockerServer: Sendable {

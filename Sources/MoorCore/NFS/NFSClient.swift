@@ -40,6 +40,14 @@ public struct NFSClient: Sendable {
         // One budget for both versions: a server that never answers must
         // fail within `timeout`, not once per version tried.
         let end = ContinuousClock.now + timeout
+        // libnfs bounds each RPC by its timeout, but not the TCP connect: a
+        // server whose packets vanish would hold this call for the kernel's
+        // SYN retries (about 2 minutes), whatever `timeout` says. Every
+        // NFS server listens on 2049 (NFSv3 needs rpcbind too, which libnfs
+        // then reaches on a host that has answered).
+        if Sys.tcpConnectError(host: server, port: 2049, within: timeout) == .timedOut {
+            throw MoorError(.timedOut, "nfs server \(server) did not answer within \((timeout + .milliseconds(500)).components.seconds) s (TCP port 2049); is it reachable?")
+        }
         for candidate in version.map({ [$0] }) ?? [3, 4] {
             let left = end - ContinuousClock.now
             guard left >= .seconds(1) else {

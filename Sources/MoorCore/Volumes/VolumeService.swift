@@ -162,15 +162,16 @@ public final class VolumeService: Sendable {
         }
     }
 
-    /// Whether removing `name` may wait on a server (an NFS volume whose
-    /// directory on the share is archived or deleted), so a front door can
-    /// keep that Remove off the threads that serve metadata calls.
-    public func removeContactsServer(_ nameText: String) -> Bool {
-        guard let name = VolumeName(nameText), let record = records.withLock({ $0[name.rawValue] }),
-              record.options["type"] == "nfs" else { return false }
-        guard let definition = try? VolumeDefinition.parse(record.options, name: name.rawValue),
-              case .nfs(let spec) = definition.spec else { return true }
-        return spec.subdir != nil && spec.onRemove != .keep
+    /// Whether removing `name` may wait on a server, so a front door can
+    /// keep that Remove off the threads that serve metadata calls: a
+    /// network or FUSE volume, whose Remove may delete a directory on the
+    /// share and, before that, takes its source's staging lock, which a
+    /// Mount of another volume of the same source holds while it waits on
+    /// the server. Local disks and host directories never wait on one.
+    public func removeMayWaitOnServer(_ nameText: String) -> Bool {
+        guard let name = VolumeName(nameText), let record = records.withLock({ $0[name.rawValue] }) else { return false }
+        let type = record.options["type"] ?? ""
+        return !(type.isEmpty || type == "disk" || type == "bind")
     }
 
     /// Adds a reference for `id` and returns the mountpoint. The volume is
