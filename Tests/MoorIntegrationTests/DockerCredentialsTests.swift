@@ -5,7 +5,7 @@ import Testing
 
 /// Docker passes options only at Create, so moord keeps a volume's
 /// credentials: in one 0600 file of its own, and nowhere else it writes.
-@Suite(.enabled(if: Node.isRoot), .timeLimit(.minutes(2)))
+@Suite(.enabled(if: Node.isCI || Node.isRoot), .timeLimit(.minutes(2)))
 struct DockerCredentialsTests {
     static let password = "moor-pw-\(getpid())-\(UInt32.random(in: 1...UInt32.max))"
     static let chap = "moor-chap-\(getpid())-\(UInt32.random(in: 1...UInt32.max))"

@@ -37,9 +37,10 @@ public final class BlackHole: @unchecked Sendable {
         try Shell.run(ip, ["netns", "exec", namespace, "/usr/sbin/iptables", "-w", "-A", "INPUT", "-j", "DROP"])
     }
 
-    /// Whether this node can make one (root, iproute2, iptables).
+    /// Whether this node can make one (root, iproute2, iptables); always
+    /// true in CI, so a missing tool fails the run instead of skipping it.
     public static var isAvailable: Bool {
-        getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
+        Node.isCI || getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
             && FileManager.default.isExecutableFile(atPath: "/usr/sbin/iptables")
     }
 
