@@ -94,12 +94,15 @@ import Testing
         try Sys.mkdirs(volumes.credentialsRoot, mode: 0o700)
         try volumes.core.state.writeAtomically(volumes.credentialsRoot + "/gone.json", Array(#"{"version":1,"secrets":{"sshKey":"k"}}"#.utf8))
         try volumes.core.state.writeAtomically(volumes.credentialsRoot + "/half.json.tmp.7", Array("k".utf8))
+        // A record moord cannot read is kept aside, and so are its credentials.
+        try volumes.core.state.writeAtomically(volumes.recordsRoot + "/odd.json", Array("not json".utf8))
+        try volumes.core.state.writeAtomically(volumes.credentialsRoot + "/odd.json", Array(#"{"version":1,"secrets":{"sshKey":"k"}}"#.utf8))
 
         let again = service(directory)
         try again.load()
         #expect(try !String(contentsOfFile: again.recordPath(name), encoding: .utf8).contains("hunter2"))
         #expect(again.get("old")?.record.options == Self.options.filter { $0.key != "sshPassword" })
         #expect(try again.readCredentials(name) == ["sshPassword": "hunter2-secret"])
-        #expect(try Sys.listDirectory(again.credentialsRoot) == ["old.json"], "orphans and temp files are swept")
+        #expect(try Sys.listDirectory(again.credentialsRoot).sorted() == ["odd.json", "old.json"], "orphans and temp files are swept")
     }
 }

@@ -81,29 +81,29 @@ extension VolumeService {
         let (plain, secrets) = VolumeCredentials.split(record.options)
         guard plain != record.options else { return record }
         let name = VolumeName(record.name)!
+        var migrated = record
+        migrated.options = plain
         try withVolumeLock(name) {
             let kept = (try? readCredentials(name)) ?? [:]
             try writeCredentials(name, kept.merging(secrets) { _, fromRecord in fromRecord })
-            var migrated = record
-            migrated.options = plain
             try save(migrated)
         }
         logger.info("volume record migrated: credentials moved to their own file", metadata: ["volume.name": "\(name)"])
-        var migrated = record
-        migrated.options = plain
         return migrated
     }
 
-    /// Start-up: deletes credentials whose volume has no record (a crash
-    /// between writing them and the record at Create, or after Remove
-    /// deleted the record), and temp files a crash left mid-write.
-    func sweepOrphanCredentials(keeping names: Set<String>) {
-        for file in (try? Sys.listDirectory(credentialsRoot)) ?? [] {
-            if file.hasSuffix(".json"), names.contains(String(file.dropLast(5))) { continue }
+    /// Start-up: deletes credentials whose volume has no record file (a
+    /// crash between writing them and the record at Create, or after
+    /// Remove deleted the record), and temp files a crash left mid-write.
+    /// A record that could not be read keeps its credentials.
+    func sweepOrphanCredentials() {
+        let files = (try? Sys.listDirectory(recordsRoot)) ?? []
+        let records = Set(files.filter { $0.hasSuffix(".json") })
+        for file in (try? Sys.listDirectory(credentialsRoot)) ?? [] where !(file.hasSuffix(".json") && records.contains(file)) {
             try? Sys.unlink(credentialsRoot + "/" + file)
         }
         // An older moord's record, caught mid-write, held credentials too.
-        for file in (try? Sys.listDirectory(recordsRoot)) ?? [] where file.contains(".json.tmp.") {
+        for file in files where file.contains(".json.tmp.") {
             try? Sys.unlink(recordsRoot + "/" + file)
         }
     }

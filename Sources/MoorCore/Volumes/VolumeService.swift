@@ -69,7 +69,7 @@ public final class VolumeService: Sendable {
             }
             loaded[record.name] = record
         }
-        sweepOrphanCredentials(keeping: Set(loaded.keys))
+        sweepOrphanCredentials()
         records.withLock { $0 = loaded }
         return (loaded.count, stale, released)
     }
