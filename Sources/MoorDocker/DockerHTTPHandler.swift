@@ -54,10 +54,10 @@ final class DockerHTTPHandler: ChannelInboundHandler {
             switch router.route(requestHead.uri, body: bytes) {
             case .immediate(let reply):
                 respond(context, reply, keepAlive: keepAlive)
-            case .serialised(let name, let work):
-                complete(context, queues.run(name, on: context.eventLoop, work), keepAlive: keepAlive)
+            case .serialised(let name, let lane, let work):
+                complete(context, queues.run(name, on: context.eventLoop, lane: lane, work), keepAlive: keepAlive)
             case .offloaded(let work):
-                complete(context, queues.runUnqueued(on: context.eventLoop, work), keepAlive: keepAlive)
+                complete(context, queues.runProbe(on: context.eventLoop, work), keepAlive: keepAlive)
             }
         }
     }
@@ -69,6 +69,8 @@ final class DockerHTTPHandler: ChannelInboundHandler {
             let (handler, context) = loopBound.value
             switch result {
             case .success(let reply): handler.respond(context, reply, keepAlive: keepAlive)
+            case .failure(let error as BackendThreads.Saturated): handler.respond(context, .error(error.description), keepAlive: keepAlive)
+            case .failure(let error as BackendThreads.SpawnFailed): handler.respond(context, .error(error.description), keepAlive: keepAlive)
             case .failure: handler.respond(context, .error("moord is shutting down", status: 503), keepAlive: false)
             }
         }

@@ -7,8 +7,9 @@ import NIOConcurrencyHelpers
 
 /// Maps plugin-protocol calls onto the core's `VolumeService`. Reads (Get,
 /// List, Path, Capabilities, Activate) answer from memory at once; writes
-/// (Create, Remove, Mount, Unmount) block on backend I/O and are run by
-/// the server off the event loop, one at a time per volume name.
+/// (Create, Remove, Mount, Unmount) are run by the server off the event
+/// loop, one at a time per volume name, each in the lane that says whether
+/// it may wait on a server.
 public struct DockerRouter: Sendable {
     public let volumes: VolumeService
     private let listCache = NIOLockedValueBox<(generation: UInt64, body: String)?>(nil)
@@ -26,12 +27,20 @@ public struct DockerRouter: Sendable {
 
     public init(volumes: VolumeService) { self.volumes = volumes }
 
+    /// Which threads run a serialised call (see `DockerServer`).
+    public enum Lane: Sendable {
+        /// Local files only (a record, a sparse disk's image): the metadata pool.
+        case metadata
+        /// May wait on a server or a device: a thread of its own.
+        case backend
+    }
+
     public enum Route: Sendable {
         case immediate(DockerReply)
-        /// Blocking work for one volume name.
-        case serialised(name: String, work: @Sendable () -> DockerReply)
+        /// Blocking work for one volume name; `lane` is asked when its turn comes.
+        case serialised(name: String, lane: @Sendable () -> Lane, work: @Sendable () -> DockerReply)
         /// Work that may block briefly (a bounded health probe), off the
-        /// event loop but not queued behind the volume's other calls.
+        /// event loop on the probe threads, not queued behind the volume's other calls.
         case offloaded(@Sendable () -> DockerReply)
     }
 
@@ -59,15 +68,19 @@ public struct DockerRouter: Sendable {
             }
         case "/VolumeDriver.Create":
             return decode(DockerWire.Create.self, body) { request in
-                .serialised(name: request.Name) { perform { try volumes.create(request.Name, options: request.Opts ?? [:]) } }
+                .serialised(name: request.Name, lane: { .metadata }) {
+                    perform { try volumes.create(request.Name, options: request.Opts ?? [:]) }
+                }
             }
         case "/VolumeDriver.Remove":
             return decode(DockerWire.Name.self, body) { request in
-                .serialised(name: request.Name) { perform { try volumes.remove(request.Name) } }
+                .serialised(name: request.Name, lane: { volumes.removeMayWaitOnServer(request.Name) ? .backend : .metadata }) {
+                    perform { try volumes.remove(request.Name) }
+                }
             }
         case "/VolumeDriver.Mount":
             return decode(DockerWire.Mount.self, body) { request in
-                .serialised(name: request.Name) {
+                .serialised(name: request.Name, lane: { .backend }) {
                     do {
                         let path = try volumes.mount(request.Name, id: request.ID)
                         return DockerReply(body: #"{"Mountpoint":"# + JSONText.string(path) + #","Err":""}"#)
@@ -78,11 +91,11 @@ public struct DockerRouter: Sendable {
             }
         case "/VolumeDriver.Unmount":
             return decode(DockerWire.Mount.self, body) { request in
-                .serialised(name: request.Name) { perform { try volumes.unmount(request.Name, id: request.ID) } }
+                .serialised(name: request.Name, lane: { .backend }) { perform { try volumes.unmount(request.Name, id: request.ID) } }
             }
         case "/Moor.Reconcile":
             return decode(DockerWire.Reconcile.self, body) { request in
-                .serialised(name: "/reconcile") {
+                .serialised(name: "/reconcile", lane: { .backend }) {
                     do {
                         let released = try volumes.reconcile(inUse: Set(request.InUse))
                         return DockerReply(body: #"{"Released":["# + released.map(JSONText.string).joined(separator: ",") + #"],"Err":""}"#)

@@ -9,22 +9,48 @@ import NIOHTTP1
 import NIOPosix
 
 /// moord's HTTP/1.1 server on a unix socket (`/run/docker/plugins/<name>.sock`).
+///
+/// Bulkheads: one volume's slow server never delays metadata calls or
+/// other volumes' mounts. Each kind of work has threads of its own:
+/// - the event loop answers List, Path, Capabilities and Get of a volume
+///   that needs no probe, from memory;
+/// - `metadata` (a small pool) runs Create, and Remove of a local disk or
+///   host directory: local files only, so these threads are never held
+///   by a server;
+/// - `probes` (a small pool) runs Get's health probe of a mounted network
+///   or FUSE volume, which `Health.probe` gives up after 2 s;
+/// - `backend` gives every Mount, Unmount, reconcile, and Remove of a
+///   network or FUSE volume (it may delete on the share, and waits for its
+///   source's staging lock) a thread of its own, up to
+///   `maxBackendOperations` at once (a hung operation is bounded by its
+///   volume's `timeout`); past the cap a call fails at once with a clear
+///   error rather than waiting behind operations that may each take that long.
+/// Calls for one volume name still run one at a time, in order
+/// (`VolumeQueues`); a call waiting its turn holds no thread.
 public final class DockerServer: Sendable {
     public let socketPath: String
     let router: DockerRouter
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
-    let pool: NIOThreadPool
+    let metadata: NIOThreadPool
+    let probes: NIOThreadPool
+    let backend: BackendThreads
+
+    /// Generous: each is a parked thread waiting on a server, not CPU work.
+    public static let maxBackendOperations = 256
     /// Whether moord bound the socket file itself (and so removes it on stop);
     /// a socket systemd passed belongs to systemd.
     private let ownsSocketFile = NIOLockedValueBox(false)
 
-    public init(socketPath: String, volumes: VolumeService, logger: Logger, eventLoops: Int = 1, threads: Int = 8) {
+    public init(socketPath: String, volumes: VolumeService, logger: Logger, eventLoops: Int = 1,
+                maxBackendOperations: Int = DockerServer.maxBackendOperations) {
         self.socketPath = socketPath
         router = DockerRouter(volumes: volumes)
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
-        pool = NIOThreadPool(numberOfThreads: threads)
+        metadata = NIOThreadPool(numberOfThreads: 2)
+        probes = NIOThreadPool(numberOfThreads: 4)
+        backend = BackendThreads(limit: maxBackendOperations)
     }
 
     public enum StartError: Error, CustomStringConvertible {
@@ -43,8 +69,9 @@ public final class DockerServer: Sendable {
             if Self.answers(socketPath) { throw StartError.alreadyServed(socketPath) }
             if let slash = socketPath.lastIndex(of: "/") { try Sys.mkdirs(String(socketPath[..<slash]), mode: 0o755) }
         }
-        pool.start()
-        let queues = VolumeQueues(pool: pool)
+        metadata.start()
+        probes.start()
+        let queues = VolumeQueues(metadata: metadata, probes: probes, backend: backend)
         let router = self.router
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -77,11 +104,15 @@ public final class DockerServer: Sendable {
         return 3
     }
 
-    /// Closes the socket and stops the threads.
+    /// Closes the socket, then waits for the calls already running.
     public func stop(_ channel: any Channel) {
         try? channel.close().wait()
         if ownsSocketFile.withLockedValue({ $0 }) { unlink(socketPath) }
-        try? pool.syncShutdownGracefully()
+        try? metadata.syncShutdownGracefully()
+        try? probes.syncShutdownGracefully()
+        // Like the pools, let running backend operations finish (each is
+        // bounded by its volume's timeout) so none stops half-way.
+        while backend.count > 0 { usleep(50_000) }
         try? group.syncShutdownGracefully()
     }
 

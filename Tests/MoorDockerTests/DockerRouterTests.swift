@@ -27,7 +27,7 @@ import Testing
     func call(_ path: String, _ body: String) -> DockerReply {
         switch router.route(path, body: Array(body.utf8)) {
         case .immediate(let reply): return reply
-        case .serialised(_, let work): return work()
+        case .serialised(_, _, let work): return work()
         case .offloaded(let work): return work()
         }
     }
@@ -75,6 +75,27 @@ import Testing
         #expect(try json(call("/VolumeDriver.List", "{}"))["Volumes"]?.array?.count == 2)
         #expect(call("/VolumeDriver.Remove", #"{"Name":"one"}"#) == .empty)
         #expect(try json(call("/VolumeDriver.List", "{}"))["Volumes"]?.array?.compactMap { $0.object?["Name"]?.string } == ["two"])
+    }
+
+    func lane(_ path: String, _ body: String) -> DockerRouter.Lane? {
+        if case .serialised(_, let lane, _) = router.route(path, body: Array(body.utf8)) { return lane() }
+        return nil
+    }
+
+    /// Only calls that may wait on a server leave the metadata threads.
+    @Test func callsThatMayWaitOnAServerRunInTheBackendLane() throws {
+        #expect(lane("/VolumeDriver.Create", #"{"Name":"n","Opts":{"type":"nfs","server":"nas","share":"/s","onRemove":"delete"}}"#) == .metadata)
+        #expect(call("/VolumeDriver.Create", #"{"Name":"n","Opts":{"type":"nfs","server":"nas","share":"/s","onRemove":"delete"}}"#) == .empty)
+        #expect(call("/VolumeDriver.Create", #"{"Name":"k","Opts":{"type":"nfs","server":"nas","share":"/s"}}"#) == .empty)
+        #expect(call("/VolumeDriver.Create", #"{"Name":"d","Opts":{"size":"1G"}}"#) == .empty)
+        #expect(lane("/VolumeDriver.Remove", #"{"Name":"n"}"#) == .backend, "deletes its subdir on the server")
+        #expect(call("/VolumeDriver.Create", #"{"Name":"h","Opts":{"type":"bind","path":"/srv"}}"#) == .empty)
+        #expect(lane("/VolumeDriver.Remove", #"{"Name":"h"}"#) == .metadata)
+        #expect(lane("/VolumeDriver.Remove", #"{"Name":"k"}"#) == .backend, "waits for the export's staging lock")
+        #expect(lane("/VolumeDriver.Remove", #"{"Name":"d"}"#) == .metadata)
+        #expect(lane("/VolumeDriver.Remove", #"{"Name":"unknown"}"#) == .metadata)
+        #expect(lane("/VolumeDriver.Mount", #"{"Name":"d","ID":"x"}"#) == .backend)
+        #expect(lane("/VolumeDriver.Unmount", #"{"Name":"d","ID":"x"}"#) == .backend)
     }
 
     @Test(arguments: ["quote\"", "back\\slash", "new\nline", "tab\t", "ctl\u{01}", "ünï"])

@@ -94,7 +94,7 @@ public struct Core: Sendable {
         let staging = state.stagingPath(key)
         let deadline = Deadline(definition.common.timeout)
         try state.prepare()
-        try state.withLock(key.rawValue) {
+        try state.withLock(key.rawValue, until: deadline) {
             var table = try mounter.mountTable()
             try checkTarget(consumer.target, in: table, mustExist: true)
             if table.isMountPoint(staging), try releaseIfDead(key, backend: backend, deadline: deadline) {

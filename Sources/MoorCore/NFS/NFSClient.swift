@@ -37,10 +37,26 @@ public struct NFSClient: Sendable {
     /// Connects and mounts the export (the NFS MOUNT call, or the NFSv4 pseudo path).
     func connect() throws -> Session {
         var failures: [String] = []
+        // One budget for both versions: a server that never answers must
+        // fail within `timeout`, not once per version tried.
+        let end = ContinuousClock.now + timeout
+        // libnfs bounds each RPC by its timeout, but not the TCP connect: a
+        // server whose packets vanish would hold this call for the kernel's
+        // SYN retries (about 2 minutes), whatever `timeout` says. Every
+        // NFS server listens on 2049 (NFSv3 needs rpcbind too, which libnfs
+        // then reaches on a host that has answered).
+        if Sys.tcpConnectError(host: server, port: 2049, within: timeout) == .timedOut {
+            throw MoorError(.timedOut, "nfs server \(server) did not answer within \((timeout + .milliseconds(500)).components.seconds) s (TCP port 2049); is it reachable?")
+        }
         for candidate in version.map({ [$0] }) ?? [3, 4] {
+            let left = end - ContinuousClock.now
+            guard left >= .seconds(1) else {
+                failures.append("NFSv\(candidate): not tried, the timeout of \(timeout.components.seconds) s is spent")
+                break
+            }
             guard let raw = nfs_init_context() else { throw MoorError(.system, "libnfs: cannot create a context") }
             let session = Session(raw)
-            nfs_set_timeout(raw, Int32(clamping: timeout.components.seconds * 1000))
+            nfs_set_timeout(raw, Int32(clamping: left.components.seconds * 1000))
             nfs_set_autoreconnect(raw, 0)
             _ = nfs_set_version(raw, Int32(candidate)) // NFS_V3 = 3, NFS_V4 = 4 in libnfs.h
             if nfs_mount(raw, server, share) == 0 { return session }

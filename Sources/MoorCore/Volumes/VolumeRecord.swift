@@ -7,8 +7,9 @@ import FoundationEssentials
 public struct VolumeRecord: Codable, Equatable, Sendable {
     public var version = 1
     public var name: String
-    /// The options in moor's vocabulary (local-driver options already translated).
-    /// May hold credentials: the file is 0600 and this is never shown.
+    /// The options in moor's vocabulary (local-driver options already
+    /// translated), without credentials: those live in the volume's own
+    /// credentials file (`VolumeCredentials`).
     public var options: [String: String]
     /// RFC 3339, UTC.
     public var createdAt: String

@@ -63,6 +63,7 @@ public final class VolumeService: Sendable {
                 logger.warning("unreadable volume record kept aside", metadata: ["volume.name": "\(name)"])
                 continue
             }
+            record = try migrateCredentials(record)
             let mounted = table.isMountPoint(mountpoint(name))
             if !mounted && record.references > 0 {
                 stale += record.references
@@ -74,6 +75,7 @@ public final class VolumeService: Sendable {
             }
             loaded[record.name] = record
         }
+        sweepOrphanCredentials()
         records.withLock { $0 = loaded }
         let leftovers = core.sweepLeftovers()
         released += leftovers.stagingMounts + leftovers.loopDevices.count
@@ -106,6 +108,8 @@ public final class VolumeService: Sendable {
 
     /// Defines a volume. Identical options for an existing name are fine
     /// (Compose and Swarm create again on every run); different ones are a conflict.
+    /// Credentials go to the volume's own 0600 file, never into its record;
+    /// a Create that fails leaves neither.
     public func create(_ nameText: String, options given: [String: String]) throws {
         let name = try validName(nameText)
         var options = try LocalDriverOptions.translate(given)
@@ -122,14 +126,22 @@ public final class VolumeService: Sendable {
         }
         try withVolumeLock(name) {
             if let existing = records.withLock({ $0[name.rawValue] }) {
-                let existingDefinition = try? self.definition(existing.options, name)
+                let existingDefinition = try? self.definition(of: existing)
                 guard existingDefinition == definition else {
                     throw MoorError(.conflict, "volume '\(name)' already exists with different options; remove it first or use the same options")
                 }
                 return
             }
-            let record = VolumeRecord(name: name.rawValue, options: options, createdAt: rfc3339Now())
-            try save(record)
+            let (plain, secrets) = VolumeCredentials.split(options)
+            // Credentials first: a crash before the record leaves a file
+            // that the next start-up deletes, never a record missing them.
+            try writeCredentials(name, secrets)
+            do {
+                try save(VolumeRecord(name: name.rawValue, options: plain, createdAt: rfc3339Now()))
+            } catch {
+                try? Sys.unlink(credentialsPath(name))
+                throw error
+            }
             logger.info("volume created", metadata: ["volume.name": "\(name)", "backend.type": "\(definition.spec.typeName)"])
         }
     }
@@ -144,15 +156,30 @@ public final class VolumeService: Sendable {
             guard record.references == 0, !mounted else {
                 throw MoorError(.busy, "volume '\(name)' is in use by \(max(record.references, 1)) mount(s); stop the containers using it first")
             }
-            if let definition = try? definition(record.options, name) {
+            if let definition = try? self.definition(of: record) {
                 try core.destroy(definition, volumeName: name)
             }
             try Sys.unlink(recordPath(name))
+            // After the record: a crash in between leaves credentials that
+            // the next start-up deletes, never a record missing them.
+            try Sys.unlink(credentialsPath(name))
             try? Sys.rmdir(mountpoint(name))
             records.withLock { _ = $0.removeValue(forKey: name.rawValue) }
             bump()
             logger.info("volume removed", metadata: ["volume.name": "\(name)"])
         }
+    }
+
+    /// Whether removing `name` may wait on a server, so a front door can
+    /// keep that Remove off the threads that serve metadata calls: a
+    /// network or FUSE volume, whose Remove may delete a directory on the
+    /// share and, before that, takes its source's staging lock, which a
+    /// Mount of another volume of the same source holds while it waits on
+    /// the server. Local disks and host directories never wait on one.
+    public func removeMayWaitOnServer(_ nameText: String) -> Bool {
+        guard let name = VolumeName(nameText), let record = records.withLock({ $0[name.rawValue] }) else { return false }
+        let type = record.options["type"] ?? ""
+        return !(type.isEmpty || type == "disk" || type == "bind")
     }
 
     /// Adds a reference for `id` and returns the mountpoint. The volume is
@@ -179,7 +206,7 @@ public final class VolumeService: Sendable {
                     try core.unpublish(target)
                 }
                 if try !core.mounter.mountTable().isMountPoint(target) {
-                    let definition = try definition(record.options, name)
+                    let definition = try self.definition(of: record)
                     try Sys.mkdirs(target, mode: 0o755)
                     try core.publish(definition, to: .init(target: target))
                 }
