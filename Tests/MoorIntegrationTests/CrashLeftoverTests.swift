@@ -91,6 +91,8 @@ struct CrashLeftoverTests {
     /// The same leftover met by a running moord: Remove detaches it first.
     @Test func removeDetachesALoopAKilledMoorLeftOnTheImage() throws {
         let root = try TempRoot(); defer { root.tearDown() }
+        // Docker's volume and a pod share the disk, as the policy allows.
+        try root.writePolicy(#"{"sharedDisks": ["v"]}"#)
         let moord = try Moord(root: root); defer { moord.stop() }
         #expect(try moord.client.call("/VolumeDriver.Create", body: #"{"Name":"v","Opts":{"size":"16M"}}"#).err == "")
         var options = sparse("pv-v")
@@ -147,6 +149,8 @@ struct CrashLeftoverTests {
     /// source releases it, under its lock, instead of "in use" forever.
     @Test func removeReleasesAStagingMountAKilledMoorLeft() throws {
         let root = try TempRoot(); defer { root.tearDown() }
+        // Docker's volume and a pod share the disk, as the policy allows.
+        try root.writePolicy(#"{"sharedDisks": ["v"]}"#)
         let moord = try Moord(root: root); defer { moord.stop() }
         #expect(try moord.client.call("/VolumeDriver.Create", body: #"{"Name":"v","Opts":{"size":"16M"}}"#).err == "")
         var options = sparse("pv-v")
