@@ -202,3 +202,41 @@ struct FlexVolumeCredentialIsolationTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.stateDir + "/credentials").filter { $0.hasSuffix(".key") }.isEmpty)
     }
 }
+
+/// The same rule through moord: two Docker volumes of one sshfs source share
+/// a staging mount only with the same key, and a kubelet pod with no key
+/// does not join a share Docker staged.
+@Suite(.enabled(if: Node.canRunFUSE), .timeLimit(.minutes(5)))
+struct DockerCredentialIsolationTests {
+    @Test func aDockerVolumeWithoutTheKeyNeverJoinsAStagedShare() throws {
+        let root = try TempRoot(); defer { root.tearDown() }
+        let server = try SSHServer(in: root); defer { server.stop() }
+        let moord = try Moord(root: root); defer { moord.stop() }
+        let client = moord.client
+        let key = try String(contentsOfFile: server.clientKey, encoding: .utf8)
+        func create(_ name: String, key: String?) throws -> String? {
+            var opts: [String: String] = ["type": "fuse", "helper": "sshfs", "source": server.source,
+                                          "mountOptions": "port=\(server.port)", "timeout": "10"]
+            if let key { opts["sshKey"] = key }
+            let body = try JSONSerialization.data(withJSONObject: ["Name": name, "Opts": opts])
+            return try client.call("/VolumeDriver.Create", body: String(decoding: body, as: UTF8.self)).err
+        }
+        #expect(try create("keyed", key: key) == "")
+        #expect(try create("keyless", key: nil) == "")
+        #expect(try client.call("/VolumeDriver.Mount", body: #"{"Name":"keyed","ID":"c1"}"#).err == "")
+        try "docker's\n".write(toFile: server.exportDir + "/data", atomically: false, encoding: .utf8)
+
+        let refused = try client.call("/VolumeDriver.Mount", body: #"{"Name":"keyless","ID":"c2"}"#)
+        #expect(refused.err?.isEmpty == false, "a volume with no key got in: \(refused.body)")
+        #expect(!FileManager.default.fileExists(atPath: root.stateDir + "/mounts/keyless/data"))
+        var options = Kubelet.podOptions(pv: "pv-ssh")
+        options.merge(["type": "fuse", "helper": "sshfs", "source": server.source, "mountOptions": "port=\(server.port)", "timeout": "10"]) { $1 }
+        let pod = try root.podDir("a")
+        #expect(try Kubelet(environment: root.environment).mount(pod, options).status == "Failure")
+        #expect(try root.mountTable().mount(at: pod) == nil)
+        #expect(try root.stagingMounts().count == 1, "only the keyed volume's staging mount")
+
+        #expect(try client.call("/VolumeDriver.Unmount", body: #"{"Name":"keyed","ID":"c1"}"#).err == "")
+        #expect(try root.stagingMounts().isEmpty)
+    }
+}
