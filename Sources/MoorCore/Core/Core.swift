@@ -92,6 +92,9 @@ public struct Core: Sendable {
     /// if this is its first consumer (or its staging mount died), then
     /// binds. Idempotent: a target that already shows this volume is left as it is.
     public func publish(_ definition: VolumeDefinition, to consumer: Consumer) throws {
+        // Whoever writes the volume sets `timeout`; the node caps it (maxTimeout).
+        var definition = definition
+        definition.common.timeout = try policy().cappedTimeout(definition.common.timeout)
         try checkTarget(consumer.target)
         let backend = try backend(for: definition.spec.typeName)
         let key = try backend.stagingKey(for: definition)
