@@ -11,8 +11,8 @@ import Logging
 /// called it.
 public struct Core: Sendable {
     public let state: StateDirectory
-    /// Reads the admin policy where a decision needs it (staging a device),
-    /// and only there: releasing a volume never depends on a policy file,
+    /// Reads the admin policy where a decision needs it (publishing, for
+    /// `maxTimeout`; staging a device), and only there: releasing a volume never depends on a policy file,
     /// and an edited policy applies to the next call without a restart.
     let policy: @Sendable () throws -> Policy
     let mounter: any Mounter
