@@ -57,3 +57,66 @@ import Testing
         #expect(error.problem == .unknown(allowed: FUSESpec.keys))
     }
 }
+
+/// `source` reaches ssh's argv (sshfs) or the shell command mount.fuse
+/// builds (other helpers): a grammar, not a list of bad characters.
+@Suite struct FUSESourceTests {
+    static func sshfs(_ source: String) -> [String: String] { ["type": "fuse", "helper": "sshfs", "source": source] }
+    static func rclone(_ source: String) -> [String: String] { ["type": "fuse", "helper": "rclone", "source": source] }
+
+    @Test(arguments: ["alice@files.example:/data", "files.example:", "host:relative/dir", "a.b-c_d@10.0.0.5:/srv/x y",
+                      "bob@[fd00::5]:/export", "[::1]:/x", "host:/path/with@sign:and-colon"])
+    func sshfsSourcesOfTheFormUserAtHostColonPathAreAccepted(source: String) throws {
+        #expect(try VolumeDefinition.parse(Self.sshfs(source)).fuse?.source == source)
+    }
+
+    @Test(arguments: ["host", "/local/dir", "-oProxyCommand=id:", "-alice@host:/x", "alice@-host:/x", "al ice@host:/x",
+                      "al;ice@host:/x", "host:-oProxyCommand=id", "[fd00::5:/x", "ho$t:/x", "@host:/x",
+                      "alice@host:/a\u{1b}b", "h\u{0}st:/x", "$(id)@host:/x"])
+    func sshfsSourcesOutsideTheGrammarAreRefused(source: String) throws {
+        let error = try #require(parseError(Self.sshfs(source)))
+        #expect(error.key == "source")
+        #expect(error.userMessage.contains("[user@]host:[path]"))
+    }
+
+    @Test(arguments: ["remote:bucket/dir", "server:/volume", "bucket", "s3://bucket@region", "user=a,b+c%20"])
+    func otherHelpersTakeAConservativeToken(source: String) throws {
+        #expect(try VolumeDefinition.parse(Self.rclone(source)).fuse?.source == source)
+    }
+
+    @Test(arguments: ["remote:$(id)", "a;id", "a b", "`id`", "a|b", "a&b", "a'b", "-o", "a>b", "a\nb", "remote:*"])
+    func shellCharactersInAnOtherHelpersSourceAreRefused(source: String) throws {
+        let error = try #require(parseError(Self.rclone(source)))
+        #expect(error.key == "source")
+        #expect(error.userMessage.contains("/bin/sh"))
+    }
+
+    static func helperOptions(_ text: String, _ patterns: [String]) -> OptionError? {
+        guard let list = try? MountOptionList.parse(text).get() else { return nil }
+        do { try FUSESpec.checkHelperOptions(list, helper: "rclone", patterns: patterns); return nil } catch { return error }
+    }
+
+    @Test func anOtherHelpersOptionsMustMatchAPolicyPattern() {
+        let patterns = ["allow-non-empty", "vfs-cache-mode=*", "dir-cache-time=[0-9]*"]
+        #expect(Self.helperOptions("allow-non-empty,vfs-cache-mode=full,dir-cache-time=10", patterns) == nil)
+        #expect(Self.helperOptions("allow-non-empty=1", patterns)?.userMessage.contains("found 'allow-non-empty' with a value") == true)
+        #expect(Self.helperOptions("vfs-cache-mode", patterns)?.userMessage.contains("found 'vfs-cache-mode' with a value") == true)
+        let unlisted = Self.helperOptions("config=/root/.config/rclone.conf", patterns)
+        #expect(unlisted?.key == "mountOptions")
+        #expect(unlisted?.userMessage.contains("found 'config'") == true)
+        #expect(unlisted?.userMessage.contains("fuseHelperOptions") == true)
+        #expect(unlisted?.userMessage.contains("allowed: allow-non-empty, vfs-cache-mode=*") == true)
+        #expect(unlisted?.userMessage.contains("rclone.conf") == false)
+    }
+
+    @Test func aGlobNeverLetsAPathOrAShellCharacterThrough() {
+        #expect(Self.helperOptions("vfs-cache-mode=/etc/x", ["vfs-cache-mode=*"]) != nil, "* does not cross /")
+        #expect(Self.helperOptions("cmd=$(id)", ["cmd=*"]) != nil)
+        #expect(Self.helperOptions("cmd=a;b", ["cmd=*"]) != nil)
+    }
+
+    @Test func withoutPatternsAnOtherHelperTakesNoOptions() {
+        #expect(Self.helperOptions("allow_other", [])?.userMessage.contains("allowed: none") == true)
+        #expect(Self.helperOptions("", []) == nil)
+    }
+}

@@ -116,8 +116,66 @@ import Testing
     @Test func fsTypeAndMkfsOptionsAreCheckedAsForDisks() throws {
         #expect(try #require(parseError(Self.with(["fsType": "btrfs"]))).key == "fsType")
         #expect(try #require(parseError(Self.with(["mkfsOptions": "/dev/sdb"]))).key == "mkfsOptions")
-        let iscsi = try #require(try VolumeDefinition.parse(Self.with(["fsType": "xfs", "mkfsOptions": "-b 4096"])).iscsi)
+        // mkfs.xfs takes its block size as `-b size=N`.
+        let iscsi = try #require(try VolumeDefinition.parse(Self.with(["fsType": "xfs", "mkfsOptions": "-b size=4096"])).iscsi)
         #expect(iscsi.fsType == "xfs")
-        #expect(iscsi.mkfsOptions == ["-b", "4096"])
+        #expect(iscsi.mkfsOptions == ["-b", "size=4096"])
+    }
+
+    @Test(arguments: [
+        "iqn.2026-11.io.example", "iqn.1994-05.com.redhat:a1b2c3", "iqn.2001-04.com.example:storage:diskarrays-sn-a8675309",
+        "eui.02004567a425678d", "naa.52004567BA64678D", "naa.6001405f4e3c2a1b9d8e7f6a5b4c3d2e",
+    ])
+    func rfc3720NamesAreAcceptedAsIqnAndInitiatorName(name: String) throws {
+        let iscsi = try #require(try VolumeDefinition.parse(Self.with(["iqn": name, "initiatorName": name])).iscsi)
+        #expect(iscsi.iqn == name)
+        #expect(iscsi.initiatorName == name)
+    }
+
+    /// A newline in initiatorName was written into iscsiadm's iface record
+    /// as a line of its own; the rest break the RFC 3720 grammar.
+    @Test(arguments: [
+        "iqn.2026-11.io.example:node1\niface.transport_name = tcp", "iqn.2026-11.io.example:Node1", "iqn.26-11.io.example",
+        "iqn.2026-13.io.example", "iqn.2026-1.io.example", "iqn.2026-11", "iqn.2026-11.", "iqn.2026-11.-example",
+        "iqn.2026-11.io.example:a/b", "iqn.2026-11.io.example:a b", "eui.02004567a425678", "eui.02004567a425678g",
+        "naa.52004567BA64678D00", "iqn.2026-11.io.example:" + String(repeating: "x", count: 210),
+    ])
+    func namesOutsideTheGrammarAreRefused(name: String) throws {
+        let iqn = try #require(parseError(Self.with(["iqn": name])))
+        #expect(iqn.key == "iqn")
+        #expect(iqn.userMessage.contains("iqn.YYYY-MM."))
+        let initiator = try #require(parseError(Self.with(["initiatorName": name])))
+        #expect(initiator.key == "initiatorName")
+        #expect(initiator.problem.isMalformed)
+    }
+
+    @Test(arguments: ["default", "iser", "bnx2i.00:11:22:33:44:55", "moor-a1b2c3", "eth0_1"])
+    func plainIfaceNamesAreAccepted(iface: String) throws {
+        #expect(try VolumeDefinition.parse(Self.with(["iface": iface])).iscsi?.iface == iface)
+    }
+
+    /// iscsiadm writes `ifaces/<iface>`: `../../../etc/passwd` overwrote the file.
+    @Test(arguments: ["../../../etc/passwd", "..", ".", ".hidden", "-I", "a/b", "a b", "a\nb", String(repeating: "a", count: 65)])
+    func ifaceThatIsNotOnePlainNameIsRefused(iface: String) throws {
+        let error = try #require(parseError(Self.with(["iface": iface])))
+        #expect(error.key == "iface")
+        #expect(error.problem.isMalformed)
+    }
+
+    @Test(arguments: ["fe80::1:3260", "[fe80::1]", "10.0.0.5:3260\n", "10.0.0.5:+326", "[evil]:3260"])
+    func portalsAreHostColonPortWithIPv6InBrackets(portal: String) throws {
+        #expect(try #require(parseError(Self.with(["portal": portal]))).key == "portal")
+        #expect(try #require(parseError(Self.with(["portals": "10.0.0.6:3260," + portal]))).key == "portals")
+    }
+
+    @Test(arguments: ["chapUser", "chapSecret", "discoveryChapUser", "discoveryChapSecret"])
+    func chapCredentialsWithANewlineAreRefusedWithoutEchoingThem(key: String) throws {
+        let pairs = ["chapUser": "chapSecret", "chapSecret": "chapUser", "discoveryChapUser": "discoveryChapSecret",
+                     "discoveryChapSecret": "discoveryChapUser"]
+        let other = try #require(pairs[key])
+        let error = try #require(parseError(Self.with([other: "ok"]), secrets: [key: Secret("pw\nnode.startup = automatic")]))
+        #expect(error.key == key)
+        #expect(error.problem.isMalformed)
+        #expect(!error.userMessage.contains("automatic"))
     }
 }

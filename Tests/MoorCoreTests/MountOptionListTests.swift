@@ -25,13 +25,31 @@ import Testing
         ("a,,b", "empty element"), (",a", "empty element"), ("a,", "empty element"),
         ("a\"b", "quote"), ("a'b", "quote"), (#"a\b"#, "backslash"),
         ("nöatime", "non-ASCII"),
-        ("bind", "'bind'"), ("noatime,rbind", "'rbind'"), ("remount", "'remount'"), ("move", "'move'"),
-        ("loop=/dev/loop0", "'loop'"), ("X-mount.mkdir=0700", "'X-mount.mkdir'"), ("offset=512", "'offset'"),
-        ("make-shared", "'make-shared'"),
     ])
     func unsafeListsAreRefusedWithAReason(text: String, reasonFragment: String) throws {
         let reason = try #require(Self.reason(text))
         #expect(reason.contains(reasonFragment))
+    }
+
+    static let everyType: [[String: String]] = [
+        ["size": "16M"], ["size": "16M", "fsType": "xfs"], ["type": "nfs", "server": "10.0.0.5", "share": "/export"],
+        ["type": "iscsi", "portal": "10.0.0.5:3260", "iqn": "iqn.2026-11.io.example:store1"],
+        ["type": "fuse", "helper": "sshfs", "source": "alice@host:/data"], ["type": "bind", "path": "/srv/data"],
+    ]
+
+    /// Options that change what or where is mounted are on no type's
+    /// allow-list (`OptionAllowList`), so every type refuses them by name.
+    @Test(arguments: [
+        ("bind", "'bind'"), ("noatime,rbind", "'rbind'"), ("remount", "'remount'"), ("move", "'move'"),
+        ("loop=/dev/loop0", "'loop'"), ("X-mount.mkdir=0700", "'X-mount.mkdir'"), ("offset=512", "'offset'"),
+        ("make-shared", "'make-shared'"),
+    ])
+    func optionsThatChangeWhatIsMountedAreRefusedForEveryType(text: String, reasonFragment: String) throws {
+        for base in Self.everyType {
+            let error = try #require(parseError(base.merging(["mountOptions": text]) { $1 }, name: "v1"))
+            #expect(error.key == "mountOptions")
+            #expect(error.userMessage.contains("found \(reasonFragment), which moor manages itself"), "\(base): \(error.userMessage)")
+        }
     }
 
     @Test func containsMatchesNamesWithOrWithoutValue() throws {

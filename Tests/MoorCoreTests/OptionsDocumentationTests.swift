@@ -29,3 +29,33 @@ import MoorCore
         #expect(missing.isEmpty, "\(type) keys missing from docs/options.md: \(missing.joined(separator: ", "))")
     }
 }
+
+/// The allow-lists in docs/options.md follow the code: every option name
+/// of every mount-option table and every mkfs flag is documented.
+@Suite struct AllowListDocumentationTests {
+    static func doc() throws -> String { try String(contentsOfFile: OptionsDocumentationTests.optionsDoc, encoding: .utf8) }
+
+    @Test(arguments: ["generic", "nfs", "ext4", "xfs", "sshfs", "bind"])
+    func everyAllowedMountOptionIsDocumented(table: String) throws {
+        let tables: [String: OptionAllowList] = ["generic": .generic, "nfs": .nfs, "ext4": .ext4, "xfs": .xfs, "sshfs": .sshfs, "bind": .bind]
+        let text = try Self.doc()
+        let names = try #require(tables[table]).rules.map(\.name)
+        let missing = names.filter { !text.contains("`\($0)`") }
+        #expect(missing.isEmpty, "\(table) mount options missing from docs/options.md: \(missing.joined(separator: ", "))")
+    }
+
+    @Test func everyAllowedMkfsFlagIsDocumented() throws {
+        let text = try Self.doc()
+        for table in [MkfsOptions.ext4, MkfsOptions.xfs] {
+            let missing = table.flags.map(\.name).filter { !text.contains("`\($0)") }
+            #expect(missing.isEmpty, "\(table.program) flags missing from docs/options.md: \(missing.joined(separator: ", "))")
+        }
+    }
+
+    @Test func everyPolicyKeyIsDocumented() throws {
+        let text = try Self.doc()
+        for key in ["allowedDevices", "allowedFuseHelpers", "allowedHostPaths", "allowedCredentialFiles", "fuseHelperOptions", "maxTimeout"] {
+            #expect(text.contains("| `\(key)` |"), "policy key \(key) missing from docs/options.md's policy table")
+        }
+    }
+}

@@ -122,3 +122,58 @@ import Testing
         #expect(error?.message.contains(path) == true)
     }
 }
+
+/// The keys added for issue 11: credential files, FUSE helper options and
+/// the timeout cap, whose values are not all arrays of strings.
+@Suite struct PolicySecurityKeysTests {
+    static func parse(_ json: String) throws -> Policy { try Policy.parse(Array(json.utf8), path: "/etc/moor/policy.json") }
+
+    static func parseError(_ json: String) -> MoorError? {
+        do { _ = try parse(json); return nil } catch { return error as? MoorError }
+    }
+
+    @Test func defaultsAllowNoCredentialFileNoHelperOptionsAndCapAt120Seconds() {
+        let policy = Policy()
+        #expect(policy.allowedCredentialFiles == [])
+        #expect(policy.fuseHelperOptions == [:])
+        #expect(policy.maxTimeout == 120)
+        #expect(!policy.allowsCredentialFile("/root/.ssh/id_rsa"))
+        #expect(policy.cappedTimeout(.seconds(3600)) == .seconds(120))
+        #expect(policy.cappedTimeout(.seconds(30)) == .seconds(30))
+    }
+
+    @Test func theNewKeysAreRead() throws {
+        let policy = try Self.parse(#"""
+            {"allowedCredentialFiles": ["/etc/moor/keys/*"], "fuseHelperOptions": {"rclone": ["vfs-cache-mode=*", "allow-non-empty"]},
+             "maxTimeout": 30, "allowedFuseHelpers": ["sshfs", "rclone"]}
+            """#)
+        #expect(policy.allowedCredentialFiles == ["/etc/moor/keys/*"])
+        #expect(policy.fuseOptionPatterns(for: "rclone") == ["vfs-cache-mode=*", "allow-non-empty"])
+        #expect(policy.fuseOptionPatterns(for: "s3fs") == [])
+        #expect(policy.maxTimeout == 30)
+        #expect(policy.cappedTimeout(.seconds(60)) == .seconds(30))
+        #expect(policy.allowsCredentialFile("/etc/moor/keys/id_ed25519"))
+        #expect(!policy.allowsCredentialFile("/etc/moor/keys/sub/id"), "* does not cross /")
+        #expect(!policy.allowsCredentialFile("/root/.ssh/id_rsa"))
+    }
+
+    @Test(arguments: [
+        (#"{"maxTimeout": "60"}"#, "maxTimeout"), (#"{"maxTimeout": 0}"#, "maxTimeout"), (#"{"maxTimeout": 3601}"#, "maxTimeout"),
+        (#"{"maxTimeout": 1.5}"#, "not valid"), (#"{"maxTimeout": [60]}"#, "maxTimeout"),
+        (#"{"fuseHelperOptions": ["vfs-cache-mode=*"]}"#, "fuseHelperOptions"), (#"{"fuseHelperOptions": {"rclone": "x"}}"#, "not valid"),
+        (#"{"fuseHelperOptions": 3}"#, "fuseHelperOptions"), (#"{"allowedCredentialFiles": 3}"#, "allowedCredentialFiles"),
+        (#"{"allowedDevices": {"a": ["b"]}}"#, "allowedDevices"),
+    ])
+    func aValueOfTheWrongShapeIsAnErrorNeverAllowAll(json: String, named: String) throws {
+        let error = try #require(Self.parseError(json))
+        #expect(error.kind == .invalidOption)
+        #expect(error.message.contains("not valid"))
+        #expect(error.message.contains(named))
+        #expect(error.message.contains("allowedCredentialFiles, fuseHelperOptions, maxTimeout"))
+    }
+
+    @Test func anUnknownKeyIsStillNamed() throws {
+        let error = try #require(Self.parseError(#"{"maxTimeouts": 5}"#))
+        #expect(error.message.contains("unknown key 'maxTimeouts'"))
+    }
+}

@@ -12,7 +12,9 @@ import Testing
     let root: TempRoot
     let router: DockerRouter
 
-    init() throws {
+    // Async: a sync throwing suite init crashed glibc's unwinder when Swift
+    // Testing captured a backtrace for an error thrown (and caught) inside it.
+    init() async throws {
         root = try TempRoot()
         let runner = CommandRunner()
         let core = Core(state: StateDirectory(root: root.stateDir), policy: Policy(), mounter: LinuxMounter(runner: runner),

@@ -177,6 +177,8 @@ struct DockerPluginTests {
         let root = try TempRoot(); defer { root.tearDown() }
         let server = try SSHServer(in: root); defer { server.stop() }
         let moord = try Moord(root: root); defer { moord.stop() }
+        // A key file on the node is used only where the policy allows it.
+        try root.writePolicy(#"{"allowedCredentialFiles": ["\#(server.clientKey)"]}"#)
         try docker.run(["volume", "create", "-d", moord.name, "-o", "type=fuse", "-o", "helper=sshfs",
                         "-o", "source=\(server.source)", "-o", "mountOptions=port=\(server.port)",
                         "-o", "sshKeyFile=\(server.clientKey)", "remote"])

@@ -95,6 +95,13 @@ struct DockerProtocolTests {
         ("/VolumeDriver.Create", #"{"Name":"x","Opts":{"size":"64M","mountOptions":"rw\nexec"}}"#, "mountOptions"),
         ("/VolumeDriver.Create", #"{"Name":"x","Opts":{"type":"tmpfs","device":"tmpfs","o":"size=1m"}}"#, "tmpfs"),
         ("/VolumeDriver.Mount", #"{"Name":"ghost","ID":"1"}"#, "no such volume"),
+        // Issue 11: option values that reach a helper's argv, a config file or a path.
+        ("/VolumeDriver.Create", #"{"Name":"x","Opts":{"size":"64M","mkfsOptions":"-d etc"}}"#, "found '-d'"),
+        ("/VolumeDriver.Create", #"{"Name":"x","Opts":{"size":"64M","mountOptions":"X-mount.subdir=lost+found"}}"#, "found 'X-mount.subdir'"),
+        ("/VolumeDriver.Create", #"{"Name":"x","Opts":{"type":"iscsi","portal":"127.0.0.1:3260","iqn":"iqn.2026-11.io.example:x","iface":"../../../etc/passwd"}}"#, "option 'iface'"),
+        ("/VolumeDriver.Create", #"{"Name":"x","Opts":{"type":"iscsi","portal":"127.0.0.1:3260","iqn":"iqn.2026-11.io.example:x","initiatorName":"iqn.2026-11.io.example:n\nx"}}"#, "option 'initiatorName'"),
+        ("/VolumeDriver.Create", #"{"Name":"x","Opts":{"type":"nfs","device":":/e","o":"addr=127.0.0.1,clientaddr=10.9.9.9"}}"#, "found 'clientaddr'"),
+        ("/VolumeDriver.Create", #"{"Name":"x","Opts":{"type":"xfs","device":"/dev/sdz9","o":"logdev=/dev/sda"}}"#, "found 'logdev'"),
     ]
 
     @Test func badInputGetsAClearErrAndHarmsNothing() throws {

@@ -41,6 +41,15 @@ struct FlexVolumeBadInputTests {
         Case(name: "unreachable nfs server", options: with(["type": "nfs", "server": "127.0.0.1", "share": "/export", "timeout": "5"]), expected: "is not usable"),
         Case(name: "iscsi name that is not an iqn", options: with(["type": "iscsi", "portal": "127.0.0.1:3260", "iqn": "store1"]), expected: "option 'iqn'"),
         Case(name: "fuse helper outside the policy", options: with(["type": "fuse", "helper": "s3fs", "source": "bucket"]), expected: "not allowed by the node's policy"),
+        // Issue 11: values that reach a helper's argv, a config file or a path.
+        Case(name: "mkfs populating from a host directory", options: with(["size": "16M", "mkfsOptions": "-d etc"]), expected: "found '-d'"),
+        Case(name: "mkfs options hiding -d after a valid flag", options: with(["size": "16M", "mkfsOptions": "-E root_owner=0:0 -d /"]), expected: "found '-d'"),
+        Case(name: "a userspace subdir mount option", options: with(["size": "16M", "mountOptions": "X-mount.subdir=lost+found"]), expected: "found 'X-mount.subdir'"),
+        Case(name: "an ext4 journal on another device", options: with(["size": "16M", "mountOptions": "journal_path=/dev/sda"]), expected: "found 'journal_path'"),
+        Case(name: "an iscsi iface outside its directory", options: with(["type": "iscsi", "portal": "127.0.0.1:3260", "iqn": "iqn.2026-11.io.example:x", "iface": "../../../etc/passwd"]), expected: "option 'iface'"),
+        Case(name: "an initiator name with a newline", options: with(["type": "iscsi", "portal": "127.0.0.1:3260", "iqn": "iqn.2026-11.io.example:x", "initiatorName": "iqn.2026-11.io.example:n\nnode.startup = automatic"]), expected: "option 'initiatorName'"),
+        Case(name: "root's own ssh key", options: with(["type": "fuse", "helper": "sshfs", "source": "root@127.0.0.1:/x", "sshKeyFile": "/root/.ssh/id_rsa"]), expected: "allowedCredentialFiles"),
+        Case(name: "an ssh option that writes a file", options: with(["type": "fuse", "helper": "sshfs", "source": "root@127.0.0.1:/x", "mountOptions": "UserKnownHostsFile=/etc/passwd"]), expected: "found 'UserKnownHostsFile'"),
     ]
 
     @Test(arguments: cases)

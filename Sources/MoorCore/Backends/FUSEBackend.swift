@@ -40,8 +40,15 @@ public struct FUSEBackend: Backend {
 
     public func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult {
         let spec = fuse(definition)
-        guard try node.policy().allowedFuseHelpers.contains(spec.helper) else {
+        let policy = try node.policy()
+        guard policy.allowedFuseHelpers.contains(spec.helper) else {
             throw MoorError(.forbidden, "FUSE helper '\(spec.helper)' is not allowed by the node's policy (allowedFuseHelpers)")
+        }
+        // sshfs's options were checked at parse time; another helper's come
+        // from the policy, known only now.
+        if spec.helper != "sshfs" {
+            try FUSESpec.checkHelperOptions(definition.common.mountOptions, helper: spec.helper,
+                                            patterns: policy.fuseOptionPatterns(for: spec.helper))
         }
         let key = try stagingKey(for: definition)
         try Sys.mkdirs(credentialsRoot, mode: 0o700)
@@ -51,7 +58,7 @@ public struct FUSEBackend: Backend {
         var credentials: [String] = []
         do {
             var command = try mountCommand(spec, definition.common, key: key, target: path, log: log,
-                                           credentials: &credentials, deadline: deadline)
+                                           credentials: &credentials, policy: policy, deadline: deadline)
             command.outputFile = log
             let result = try runner.run(Self.outsideCaller(command))
             guard result.succeeded, try mounter.mountTable().isMountPoint(path) else {
@@ -71,7 +78,7 @@ public struct FUSEBackend: Backend {
 
     /// The helper's argv. Credentials are referenced by file, never by value.
     func mountCommand(_ spec: FUSESpec, _ common: CommonOptions, key: StagingKey, target: String, log: String,
-                      credentials: inout [String], deadline: Deadline) throws -> Command {
+                      credentials: inout [String], policy: Policy, deadline: Deadline) throws -> Command {
         var options = MountOptionList()
         options.append("allow_other")
         if common.readOnly { options.append("ro") }
@@ -86,7 +93,7 @@ public struct FUSEBackend: Backend {
             options.append("ConnectTimeout=\(min(timeoutSeconds, 60))")
             // Trust on first use, per node, unless the user's options say otherwise.
             if !common.mountOptions.contains("StrictHostKeyChecking") { options.append("StrictHostKeyChecking=accept-new") }
-            if !common.mountOptions.contains("UserKnownHostsFile") { options.append("UserKnownHostsFile=\(credentialsRoot)/known_hosts") }
+            options.append("UserKnownHostsFile=\(credentialsRoot)/known_hosts")
             if let sshKey = spec.sshKey {
                 let file = credentialsRoot + "/" + keyName(key: key, suffix: ".key")
                 try writeCredential(file, sshKey)
@@ -94,7 +101,7 @@ public struct FUSEBackend: Backend {
                 options.append("IdentityFile=\(file)")
                 options.append("IdentitiesOnly=yes")
             } else if let file = spec.sshKeyFile {
-                try checkRootOnly(file, option: "sshKeyFile")
+                try checkRootOnly(file, option: "sshKeyFile", policy: policy)
                 options.append("IdentityFile=\(file)")
                 options.append("IdentitiesOnly=yes")
             } else {
@@ -110,13 +117,13 @@ public struct FUSEBackend: Backend {
                 credentials.append(file)
                 stdin = file
             } else if let file = spec.sshPasswordFile {
-                try checkRootOnly(file, option: "sshPasswordFile")
+                try checkRootOnly(file, option: "sshPasswordFile", policy: policy)
                 stdin = file
             }
             if stdin != nil { options.append("password_stdin") } else { options.append("BatchMode=yes") }
             // sshfs discards ssh's stderr, which holds the reason a login failed:
             // ssh -E keeps it in the mount's log file instead.
-            if !common.mountOptions.contains("ssh_command") { options.append("ssh_command=ssh -E \(log)") }
+            options.append("ssh_command=ssh -E \(log)")
             for option in common.mountOptions.options { options.append(option) }
             var command = Command("sshfs", [spec.source, target, "-o", options.joined], timeout: try deadline.remaining(for: "sshfs"))
             command.stdinFile = stdin
@@ -153,9 +160,14 @@ public struct FUSEBackend: Backend {
         try Sys.chmod(path, mode: 0o600)
     }
 
-    /// A credential file named in options must be root's and unreadable by
-    /// others: anyone could otherwise point moor at their own key.
-    func checkRootOnly(_ path: String, option: String) throws {
+    /// A credential file named in options must match the policy's
+    /// `allowedCredentialFiles` (checked first, so a refused path is never
+    /// probed) and be root's and unreadable by others: anyone could
+    /// otherwise point moor at their own key, or at root's.
+    func checkRootOnly(_ path: String, option: String, policy: Policy) throws {
+        guard policy.allowsCredentialFile(path) else {
+            throw MoorError(.forbidden, "\(option) names a file the node's policy does not allow (allowedCredentialFiles)")
+        }
         guard let info = try? Sys.stat(path) else { throw MoorError(.notFound, "\(option) \(path) does not exist on this node") }
         guard info.st_uid == 0, info.st_mode & 0o077 == 0 else {
             throw MoorError(.forbidden, "\(option) \(path) must belong to root with mode 0600 or stricter")

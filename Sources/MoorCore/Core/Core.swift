@@ -11,8 +11,8 @@ import Logging
 /// called it.
 public struct Core: Sendable {
     public let state: StateDirectory
-    /// Reads the admin policy where a decision needs it (staging a device),
-    /// and only there: releasing a volume never depends on a policy file,
+    /// Reads the admin policy where a decision needs it (publishing, for
+    /// `maxTimeout`; staging a device), and only there: releasing a volume never depends on a policy file,
     /// and an edited policy applies to the next call without a restart.
     let policy: @Sendable () throws -> Policy
     let mounter: any Mounter
@@ -89,6 +89,9 @@ public struct Core: Sendable {
     /// if this is its first consumer (or its staging mount died), then
     /// binds. Idempotent: a target that already shows this volume is left as it is.
     public func publish(_ definition: VolumeDefinition, to consumer: Consumer) throws {
+        // Whoever writes the volume sets `timeout`; the node caps it (maxTimeout).
+        var definition = definition
+        definition.common.timeout = try policy().cappedTimeout(definition.common.timeout)
         let backend = try backend(for: definition.spec.typeName)
         let key = try backend.stagingKey(for: definition)
         let staging = state.stagingPath(key)

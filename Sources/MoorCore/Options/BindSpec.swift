@@ -25,9 +25,9 @@ public struct BindSpec: Hashable, Sendable {
 
     /// Refuses `mountOptions` a bind cannot honour, naming the first one.
     static func check(_ options: MountOptionList, _ reader: OptionReader) throws(OptionError) {
-        if let bad = options.options.first(where: { !mountOptionNames.contains($0) }) {
+        if let refusal = OptionAllowList.firstRefusal(of: options.options, by: [.bind]) {
             throw reader.error("mountOptions", .malformed(
-                expected: "only \(mountOptionNames.joined(separator: ", ")) for a bind (found '\(name(of: bad))'; a bind mounts no file system)"))
+                expected: "only \(mountOptionNames.joined(separator: ", ")) for a bind (found \(OptionAllowList.describe(refusal)); a bind mounts no file system)"))
         }
     }
 

@@ -21,7 +21,8 @@ public struct DiskSpec: Hashable, Sendable {
     /// The requested file system; nil means "ext4 when formatting, and
     /// whatever the disk already holds otherwise".
     public var fsType: String?
-    /// Extra argv for `mkfs.<fsType>`, split on spaces.
+    /// Extra argv for `mkfs.<fsType>`, split on spaces, each flag on
+    /// `MkfsOptions`' table for the file system (ext4 when none is given).
     public var mkfsOptions: [String]
 
     init(_ reader: inout OptionReader, name fallbackName: String?) throws(OptionError) {
@@ -54,25 +55,6 @@ public struct DiskSpec: Hashable, Sendable {
         if let fsType, !Self.fileSystems.contains(fsType) {
             throw reader.error("fsType", .malformed(expected: "one of \(Self.fileSystems.joined(separator: ", "))"))
         }
-        mkfsOptions = try Self.parseMkfsOptions(reader.string("mkfsOptions"), reader)
-    }
-
-    /// mkfs takes the device as a positional argument, so a stray positional
-    /// (say `/dev/sda`) could retarget it. Only flags and plain values are
-    /// accepted: a token is `-x...`, or a value with no `/` that follows a flag.
-    static func parseMkfsOptions(_ text: String?, _ reader: OptionReader) throws(OptionError) -> [String] {
-        guard let text else { return [] }
-        let tokens = text.split(separator: " ").map(String.init)
-        var previousWasFlag = false
-        for token in tokens {
-            let scalars = token.unicodeScalars
-            let plain = scalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value != 0x7f && $0 != "/" && $0 != "\\" && $0 != "\"" && $0 != "'" }
-            let isFlag = token.hasPrefix("-") && token.count >= 2 && plain
-            guard plain, isFlag || previousWasFlag else {
-                throw reader.error("mkfsOptions", .malformed(expected: "space-separated mkfs flags such as '-E lazy_itable_init=1 -b 4096' (no paths, no bare positional arguments)"))
-            }
-            previousWasFlag = isFlag
-        }
-        return tokens
+        mkfsOptions = try MkfsOptions.parse(reader.string("mkfsOptions"), fsType: fsType, reader)
     }
 }

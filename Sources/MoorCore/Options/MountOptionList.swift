@@ -1,19 +1,14 @@
 /// A comma-separated list of mount options, as users write them
-/// (`noatime,discard`), checked so that no element can change what is
-/// mounted or where: no whitespace or control characters (a newline would
-/// start a new line in `mount`'s view of the world), no leading `-` (it
-/// would become a flag), no quotes, and none of the options that turn a
-/// mount into something else (`bind`, `remount`, `move`, ...).
+/// (`noatime,discard`), checked for syntax only: no whitespace or control
+/// characters (a newline would start a new line in `mount`'s view of the
+/// world), no leading `-` (it would become a flag), no quotes or
+/// backslashes. Which options may appear depends on the volume type, so
+/// that is checked where the type is known, against `OptionAllowList`'s
+/// tables (`check(against:what:_:)`).
 public struct MountOptionList: Hashable, Sendable {
     public private(set) var options: [String]
 
     public init() { options = [] }
-
-    static let forbidden: Set<String> = [
-        "bind", "rbind", "remount", "move", "loop", "make-shared", "make-rshared", "make-private",
-        "make-rprivate", "make-slave", "make-rslave", "make-unbindable", "make-runbindable",
-        "X-mount.mkdir", "helper", "offset", "sizelimit",
-    ]
 
     /// Why a list was refused, in words for the user.
     public struct Rejection: Error, Sendable { public var reason: String }
@@ -31,8 +26,6 @@ public struct MountOptionList: Hashable, Sendable {
                 if scalar == "\"" || scalar == "'" || scalar == "\\" { return .failure(Rejection(reason: "a quote or backslash")) }
                 if !scalar.isASCII { return .failure(Rejection(reason: "a non-ASCII character")) }
             }
-            let name = option.split(separator: "=", maxSplits: 1).first.map(String.init) ?? option
-            if forbidden.contains(name) { return .failure(Rejection(reason: "'\(name)', which moor manages itself")) }
             list.options.append(option)
         }
         return .success(list)
@@ -43,4 +36,16 @@ public struct MountOptionList: Hashable, Sendable {
     public mutating func append(_ option: String) { if !options.contains(option) { options.append(option) } }
     /// The list as one `-o` argument.
     public var joined: String { options.joined(separator: ",") }
+
+    /// Refuses the first option no table in `tables` accepts, naming it
+    /// (never its value) and listing what `what` (`nfs`, `sshfs`, ...) allows.
+    func check(against tables: [OptionAllowList], what: String, _ reader: OptionReader) throws(OptionError) {
+        guard let refusal = OptionAllowList.firstRefusal(of: options, by: tables) else { return }
+        throw reader.error("mountOptions", .malformed(expected: Self.expected(refusal, what: what, allowed: OptionAllowList.summary(tables))))
+    }
+
+    /// The message part after "expected": what is allowed, and what was found.
+    static func expected(_ refusal: OptionAllowList.Refusal, what: String, allowed: [String]) -> String {
+        "only the mount options allowed for \(what) (found \(OptionAllowList.describe(refusal)); allowed: \(allowed.joined(separator: ", ")))"
+    }
 }

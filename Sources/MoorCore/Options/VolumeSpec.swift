@@ -62,6 +62,11 @@ public struct VolumeDefinition: Hashable, Sendable {
         default: spec = .disk(try DiskSpec(&reader, name: name))
         }
         var common = try CommonOptions(&reader, defaultTimeout: .seconds(type == "disk" || type == "iscsi" ? 120 : 60))
+        // Which mount options are safe depends on the type (and helper):
+        // checked here, where both are known.
+        if let (what, tables) = OptionAllowList.tables(for: spec) {
+            try common.mountOptions.check(against: tables, what: what, reader)
+        }
         if case .bind = spec {
             try BindSpec.check(common.mountOptions, reader)
             // `ro` on a bind is the read-only option: one staging mount, and

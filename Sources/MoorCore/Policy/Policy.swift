@@ -7,10 +7,13 @@ import FoundationEssentials
 /// `/etc/moor/policy.json` (or `MOOR_POLICY`). Anyone who may run
 /// `docker volume create` must not be able to format `/dev/sda`.
 ///
-///     {"allowedDevices": ["/dev/disk/by-id/nvme-*"], "allowedFuseHelpers": ["sshfs"]}
+///     {"allowedDevices": ["/dev/disk/by-id/nvme-*"], "allowedFuseHelpers": ["sshfs", "rclone"],
+///      "fuseHelperOptions": {"rclone": ["vfs-cache-mode=*", "allow-non-empty"]}, "maxTimeout": 60}
 ///
-/// A missing file means the defaults below. A malformed file, or one with
-/// an unknown key, is an error: never "allow all".
+/// Values are arrays of strings, except `fuseHelperOptions` (an object of
+/// arrays of strings) and `maxTimeout` (a number). A missing file means the
+/// defaults below. A malformed file, or one with an unknown key, is an
+/// error: never "allow all".
 public struct Policy: Sendable, Equatable {
     /// Glob patterns (fnmatch, `*` does not cross `/`) for `disk` devices. Default: none.
     public var allowedDevices: [String] = []
@@ -24,12 +27,24 @@ public struct Policy: Sendable, Equatable {
     /// Docker to Kubernetes. Default: none, so a disk belongs to the owner
     /// that first staged it.
     public var sharedDisks: [String] = []
+    /// Glob patterns for the files `sshKeyFile` and `sshPasswordFile` may
+    /// name (they must also be root's, mode 0600). Default: none.
+    public var allowedCredentialFiles: [String] = []
+    /// Per FUSE helper other than sshfs, the mount options it may be given:
+    /// `name` (a flag) or `name=<glob>` (fnmatch on the value, `*` not
+    /// crossing `/`). Default: none, so such helpers get no options.
+    public var fuseHelperOptions: [String: [String]] = [:]
+    /// The most seconds a volume's `timeout` may ask for; larger ones are
+    /// cut to it. Default: 120.
+    public var maxTimeout: Int = 120
 
     /// Where it was read from, for messages.
     public var path: String = Policy.defaultPath
 
     public static let defaultPath = "/etc/moor/policy.json"
-    static let keys = ["allowedDevices", "allowedFuseHelpers", "allowedHostPaths", "sharedDisks"]
+    static let keys = ["allowedDevices", "allowedFuseHelpers", "allowedHostPaths", "allowedCredentialFiles",
+                       "fuseHelperOptions", "maxTimeout", "sharedDisks"]
+    static let timeoutRange = 1...3600
 
     public init(path: String = Policy.defaultPath) { self.path = path }
 
@@ -53,19 +68,32 @@ public struct Policy: Sendable, Equatable {
     }
 
     public static func parse(_ bytes: [UInt8], path: String) throws -> Policy {
-        let object: [String: [String]]
+        func invalid(_ detail: String) -> MoorError {
+            MoorError(.invalidOption, "policy \(path) is not valid: \(detail) (keys: \(keys.joined(separator: ", ")))")
+        }
+        let object: [String: Value]
         do {
-            object = try JSONDecoder().decode([String: [String]].self, from: Data(bytes))
+            object = try JSONDecoder().decode([String: Value].self, from: Data(bytes))
         } catch {
-            throw MoorError(.invalidOption, "policy \(path) is not valid: expected a JSON object whose values are arrays of strings (keys: \(keys.joined(separator: ", ")))")
+            throw invalid("expected a JSON object whose values are arrays of strings, an object of them (fuseHelperOptions) or a number (maxTimeout)")
         }
         var policy = Policy(path: path)
         for (key, value) in object {
-            switch key {
-            case "allowedDevices": policy.allowedDevices = value
-            case "allowedFuseHelpers": policy.allowedFuseHelpers = value
-            case "allowedHostPaths": policy.allowedHostPaths = value
-            case "sharedDisks": policy.sharedDisks = value
+            switch (key, value) {
+            case ("allowedDevices", .strings(let list)): policy.allowedDevices = list
+            case ("allowedFuseHelpers", .strings(let list)): policy.allowedFuseHelpers = list
+            case ("allowedHostPaths", .strings(let list)): policy.allowedHostPaths = list
+            case ("allowedCredentialFiles", .strings(let list)): policy.allowedCredentialFiles = list
+            case ("sharedDisks", .strings(let list)): policy.sharedDisks = list
+            case ("fuseHelperOptions", .table(let table)): policy.fuseHelperOptions = table
+            case ("fuseHelperOptions", .strings(let list)) where list.isEmpty: policy.fuseHelperOptions = [:]
+            case ("maxTimeout", .number(let seconds)) where timeoutRange.contains(seconds): policy.maxTimeout = seconds
+            case ("maxTimeout", _):
+                throw invalid("maxTimeout must be a whole number of seconds from \(timeoutRange.lowerBound) to \(timeoutRange.upperBound)")
+            case ("fuseHelperOptions", _):
+                throw invalid("fuseHelperOptions must be an object mapping a helper to an array of strings")
+            case _ where keys.contains(key):
+                throw invalid("\(key) must be an array of strings")
             default:
                 throw MoorError(.invalidOption, "policy \(path): unknown key '\(OptionError.printable(key))' (allowed: \(keys.joined(separator: ", ")))")
             }
@@ -77,6 +105,35 @@ public struct Policy: Sendable, Equatable {
     public func sharesDisk(_ name: String) -> Bool {
         sharedDisks.contains { Sys.globMatches($0, name) }
     }
+
+    /// One value of the policy object, in the shapes its keys take.
+    enum Value: Decodable {
+        case strings([String])
+        case table([String: [String]])
+        case number(Int)
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let list = try? container.decode([String].self) {
+                self = .strings(list)
+            } else if let table = try? container.decode([String: [String]].self) {
+                self = .table(table)
+            } else {
+                self = .number(try container.decode(Int.self))
+            }
+        }
+    }
+
+    /// Whether `sshKeyFile`/`sshPasswordFile` may name `path`.
+    public func allowsCredentialFile(_ path: String) -> Bool {
+        allowedCredentialFiles.contains { Sys.globMatches($0, path) }
+    }
+
+    /// The `mountOptions` patterns the policy lists for FUSE `helper`.
+    public func fuseOptionPatterns(for helper: String) -> [String] { fuseHelperOptions[helper] ?? [] }
+
+    /// `timeout`, cut to `maxTimeout`.
+    public func cappedTimeout(_ timeout: Duration) -> Duration { min(timeout, .seconds(maxTimeout)) }
 
     public func allowsDevice(_ path: String) -> Bool {
         allowedDevices.contains { Sys.globMatches($0, path) }

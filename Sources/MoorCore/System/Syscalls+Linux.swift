@@ -52,8 +52,20 @@ public enum Sys {
         return result
     }
 
+    /// Like `check`, but `allowed` (an errno that means "already done") is
+    /// no failure. Not thrown and caught: a throw costs far more than the
+    /// call, and mkdirs meets EEXIST on every call.
+    static func check(_ call: String, _ path: String, allowing allowed: Errno, _ body: () -> Int32) throws(SystemCallError) {
+        while body() == -1 {
+            let err = Errno(rawValue: Glibc.errno)
+            if err == .interrupted { continue }
+            if err == allowed { return }
+            throw SystemCallError(call, path, err)
+        }
+    }
+
     public static func mkdir(_ path: String, mode: mode_t) throws(SystemCallError) {
-        do { try check("mkdir", path) { Glibc.mkdir(path, mode) } } catch where error.errno == .fileExists {}
+        try check("mkdir", path, allowing: .fileExists) { Glibc.mkdir(path, mode) }
     }
 
     /// Creates every missing directory of an absolute path.
@@ -67,11 +79,11 @@ public enum Sys {
 
     /// rmdir(2); a missing directory counts as removed. Never recursive.
     public static func rmdir(_ path: String) throws(SystemCallError) {
-        do { try check("rmdir", path) { Glibc.rmdir(path) } } catch where error.errno == .noSuchFileOrDirectory {}
+        try check("rmdir", path, allowing: .noSuchFileOrDirectory) { Glibc.rmdir(path) }
     }
 
     public static func unlink(_ path: String) throws(SystemCallError) {
-        do { try check("unlink", path) { Glibc.unlink(path) } } catch where error.errno == .noSuchFileOrDirectory {}
+        try check("unlink", path, allowing: .noSuchFileOrDirectory) { Glibc.unlink(path) }
     }
 
     /// link(2): fails with EEXIST when `to` exists, which makes it a
@@ -274,9 +286,15 @@ extension Sys {
 }
 
 extension Sys {
-    /// Names in a directory, without `.` and `..`.
+    /// Names in a directory, without `.` and `..`; none for a directory
+    /// that does not exist (not thrown: most callers look at /sys and
+    /// /proc directories that come and go).
     public static func listDirectory(_ path: String) throws(SystemCallError) -> [String] {
-        guard let dir = opendir(path) else { throw SystemCallError("opendir", path, Errno(rawValue: Glibc.errno)) }
+        guard let dir = opendir(path) else {
+            let err = Errno(rawValue: Glibc.errno)
+            if err == .noSuchFileOrDirectory { return [] }
+            throw SystemCallError("opendir", path, err)
+        }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
