@@ -56,7 +56,7 @@ public struct DockerRouter: Sendable {
             return decode(DockerWire.Name.self, body) { request in
                 // A mounted network or FUSE volume is probed for health, which may
                 // wait on its server: off the event loop. Everything else is memory.
-                if let snapshot = volumes.get(request.Name), snapshot.isMounted, snapshot.type != "disk" {
+                if let snapshot = volumes.get(request.Name), snapshot.isMounted, snapshot.type != .disk {
                     return .offloaded { get(request.Name) }
                 }
                 return .immediate(get(request.Name))
@@ -179,22 +179,22 @@ public struct DockerRouter: Sendable {
     private func encodeGet(_ name: String, generation: UInt64) -> CachedGet? {
         guard let snapshot = volumes.get(name) else { return nil }
         var status: [(String, String)] = [
-            ("backend", JSONText.string(snapshot.type)),
+            ("backend", JSONText.string(snapshot.type.rawValue)),
             ("mounted", snapshot.isMounted ? "true" : "false"),
             ("refs", String(snapshot.record.references)),
         ]
-        if snapshot.type == "bind", let path = snapshot.record.options["path"] {
+        if snapshot.type == .bind, let path = snapshot.record.options["path"] {
             status.append(("hostPath", JSONText.string(path)))
         } else if let device = snapshot.record.options["device"] {
             status.append(("device", JSONText.string(device)))
-        } else if snapshot.type == "disk" {
+        } else if snapshot.type == .disk {
             status.append(("size", JSONText.string(snapshot.record.options["size"] ?? "10G")))
         }
         let statusText = JSONText.object(status)
         let head = #"{"Volume":{"Name":"# + JSONText.string(snapshot.record.name) + #","Mountpoint":"# + JSONText.string(snapshot.mountpoint)
             + #","CreatedAt":"# + JSONText.string(snapshot.record.createdAt) + #","Status":"# + statusText.dropLast()
-        let entry = CachedGet(head: head, mountpoint: snapshot.isMounted && snapshot.type == "disk" ? snapshot.mountpoint : nil,
-                              probed: snapshot.isMounted && snapshot.type != "disk" ? snapshot.mountpoint : nil)
+        let entry = CachedGet(head: head, mountpoint: snapshot.isMounted && snapshot.type == .disk ? snapshot.mountpoint : nil,
+                              probed: snapshot.isMounted && snapshot.type != .disk ? snapshot.mountpoint : nil)
         getCache.withLockedValue { cache in
             if cache.generation != generation { cache = (generation, [:]) }
             cache.bodies[name] = entry

@@ -67,12 +67,12 @@ public struct FlexVolumeRequest: Sendable {
     public func definition() throws -> VolumeDefinition {
         var merged = options
         if let fsType {
+            let type = VolumeType(options: options)
             if let own = options["fsType"], !own.isEmpty, own != fsType {
-                throw OptionError(scope: options["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "disk", key: "fsType",
+                throw OptionError(scope: type?.rawValue ?? "volume", key: "fsType",
                                   problem: .conflict("options say \(own) but the volume's fsType is \(fsType)"))
             }
-            let type = options["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "disk"
-            if type == "disk" || type == "iscsi" { merged["fsType"] = fsType }
+            if type?.takesFileSystemType == true { merged["fsType"] = fsType }
         }
         var definition = try VolumeDefinition.parse(merged, secrets: secrets, name: volumeName)
         definition.owner = Self.owner(namespace: podNamespace)

@@ -29,8 +29,8 @@ enum MoorToCSI {
         var mountOptions = definition.common.mountOptions.options
         if definition.common.readOnly { mountOptions.append("ro") }
         var csi: [(String, Node)]
-        switch definition.spec.typeName {
-        case "nfs":
+        switch definition.spec.type {
+        case .nfs:
             used.formUnion(["server", "share", "subdir", "version"])
             guard let server = options["server"], let share = options["share"] else {
                 notes.append(MigrationNote(.notTranslated, subject, field: field, "server and share are required"))
@@ -40,7 +40,7 @@ enum MoorToCSI {
             if let version = options["version"] { mountOptions.insert("nfsvers=\(version)", at: 0) }
             csi = [("driver", .string(nfsDriver)), ("volumeHandle", .string(pvName)),
                    ("volumeAttributes", .map([("server", .string(server)), ("share", .string(path))]))]
-        case "iscsi":
+        case .iscsi:
             used.formUnion(["portal", "portals", "iqn", "lun", "iface", "initiatorName", "fsType"])
             guard let portal = options["portal"], let iqn = options["iqn"], let lun = options["lun"] else {
                 notes.append(MigrationNote(.notTranslated, subject, field: field, "portal, iqn and lun are required"))
@@ -62,7 +62,7 @@ enum MoorToCSI {
                 notes.append(MigrationNote(.attention, subject, field: "spec.flexVolume.secretRef",
                     "the CSI driver reads CHAP from the in-tree key names (node.session.auth.username, node.session.auth.password); moor's Secret uses chapUser and chapSecret: copy the values over"))
             }
-        case "bind":
+        case .bind:
             used.formUnion(["path", "createPath"])
             guard let path = options["path"] else { return nil }
             if case .bind(let bind) = definition.spec, bind.createPath {
@@ -75,7 +75,8 @@ enum MoorToCSI {
                 notes.append(MigrationNote(.dropped, subject, field: "\(field).\(key)", "no equivalent"))
             }
             return [(["local"], .map([("path", .string(path))]))]
-        case let other:
+        case .disk, .fuse:
+            let other = definition.spec.type
             notes.append(MigrationNote(.notTranslated, subject, field: "\(field).type", "no CSI driver here takes '\(other)' volumes (only nfs and iscsi)"))
             return nil
         }

@@ -15,7 +15,7 @@ import Testing
              runner: ScriptedRunner([:]), logger: Logger(label: "test"))
     }
 
-    func record(_ core: Core, _ key: StagingKey, type: String) throws {
+    func record(_ core: Core, _ key: StagingKey, type: VolumeType) throws {
         try core.state.prepare()
         try core.state.writeAtomically(core.state.recordPath(key), StagingRecord(type: type, source: "test").encoded())
     }
@@ -24,7 +24,7 @@ import Testing
         let dir = try TempDirectory(); defer { dir.remove() }
         let core = core(dir)
         let key = StagingKey(prefix: "bind-ssd1", source: "/mnt/disks/ssd1", nodeKey: .test)
-        try record(core, key, type: "bind")
+        try record(core, key, type: .bind)
         let table = MountTable(parsing: [
             Self.line(20, "/", "/"),
             // The host's own mount of the directory: same file system, same root.
@@ -45,8 +45,8 @@ import Testing
         let core = core(dir)
         let data = StagingKey(prefix: "bind-data", source: "/srv/data", nodeKey: .test)
         let logs = StagingKey(prefix: "bind-logs", source: "/srv/logs", nodeKey: .test)
-        try record(core, data, type: "bind")
-        try record(core, logs, type: "bind")
+        try record(core, data, type: .bind)
+        try record(core, logs, type: .bind)
         let table = MountTable(parsing: [
             Self.line(20, "/", "/"),
             Self.line(21, "/run/netns", "/run/netns", "shared:2"),
@@ -63,7 +63,7 @@ import Testing
         let dir = try TempDirectory(); defer { dir.remove() }
         let core = core(dir)
         let key = StagingKey(prefix: "disk-v", source: "/var/lib/moor/disks/v.img", nodeKey: .test)
-        try record(core, key, type: "disk")
+        try record(core, key, type: .disk)
         let table = MountTable(parsing: [
             Self.line(30, "/", core.state.stagingPath(key), device: "7:0"),
             Self.line(31, "/", "/pods/a/v", device: "7:0"),

@@ -36,7 +36,7 @@ import Testing
                                    + consumers.enumerated().map { Self.line(31 + $0.offset, $0.element) })
         let core = Core(state: state, policy: Policy(), mounter: mounter, runner: ScriptedRunner([:]), logger: Logger(label: "test"))
         try state.prepare()
-        try state.writeAtomically(state.recordPath(key), StagingRecord(type: "disk", source: "test", device: "/dev/loop-unit").encoded())
+        try state.writeAtomically(state.recordPath(key), StagingRecord(type: .disk, source: "test", device: "/dev/loop-unit").encoded())
         try state.writeAtomically(state.diskImagePath(VolumeName("v")!), [0])
         return (core, mounter, definition, key)
     }

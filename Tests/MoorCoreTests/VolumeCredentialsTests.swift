@@ -17,7 +17,7 @@ import Testing
     /// A key is a credential exactly when the option reader takes it from
     /// the secret map: given only there, it is not refused as unknown.
     @Test func keysAreExactlyTheOptionsReadAsSecrets() throws {
-        #expect(Set(Self.minimal.keys) == Set(VolumeSpec.types), "a new volume type needs a minimal definition here")
+        #expect(Set(Self.minimal.keys) == Set(VolumeType.allCases.map(\.rawValue)), "a new volume type needs a minimal definition here")
         var found: Set<String> = []
         for (type, base) in Self.minimal {
             let keys = switch type {

@@ -5,7 +5,7 @@ import Testing
     @Test func noOptionsWithANameIsTheEmbeddedSparseDisk() throws {
         let definition = try VolumeDefinition.parse([:], name: "pv-data")
         let disk = try #require(definition.disk)
-        #expect(definition.spec.typeName == "disk")
+        #expect(definition.spec.type == .disk)
         #expect(disk.backing == .sparseFile(bytes: nil))
         #expect(disk.name == VolumeName("pv-data"))
         #expect(disk.fsType == nil)
@@ -77,7 +77,7 @@ import Testing
         default: ["type": "disk"]
         }
         let definition = try VolumeDefinition.parse(options, name: "v1")
-        #expect(definition.spec.typeName == type)
+        #expect(definition.spec.type.rawValue == type)
         #expect(definition.common.timeout == .seconds(seconds))
     }
 }

@@ -65,7 +65,10 @@ struct GuestNodeTests {
         }
         let failed = output.split(separator: "\n").filter { $0.hasPrefix("FAIL ") }
         #expect(failed.isEmpty, "steps failed: \(failed.joined(separator: "; ")); last lines:\n\(tail)")
-        for line in output.split(separator: "\n") where line.hasPrefix("TIMING ") { print("guest \(script): \(line)") }
+        // The guest's kernel version goes into the suite's output with the timings.
+        for line in output.split(separator: "\n") where line.hasPrefix("TIMING ") || line.hasPrefix("MOOR-GUEST: stage 2") {
+            print("guest \(script): \(line)")
+        }
     }
 
     @Test func moorMountsNFSWithTheKernelClient() throws {

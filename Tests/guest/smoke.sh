@@ -117,6 +117,9 @@ iscsi_test() {
         pass iscsi-ext4
     else
         fail iscsi-ext4
+        # What the kernel said (issue 13: a ro mount once refused with
+        # "Failed to set journal checksum feature set"), for the next reader.
+        dmesg | grep -iE 'ext4|jbd2|crc32|crypto' | tail -n 20
         mountpoint -q /mnt/i && umount -l /mnt/i
     fi
     echo "TIMING iscsi-ext4 $(elapsed "$t")s"

@@ -31,7 +31,7 @@ public struct BindBackend: Backend {
     public var consumersArePeers: Bool { true }
 
     private func bind(_ definition: VolumeDefinition) -> BindSpec {
-        guard case .bind(let spec) = definition.spec else { preconditionFailure("BindBackend given a \(definition.spec.typeName) volume") }
+        guard case .bind(let spec) = definition.spec else { preconditionFailure("BindBackend given a \(definition.spec.type) volume") }
         return spec
     }
 
@@ -74,7 +74,7 @@ public struct BindBackend: Backend {
             try? Unmounter(mounter: mounter).unmountAll(path)
             throw error
         }
-        return StageResult(record: StagingRecord(type: "bind", source: "host path \(spec.path)"), created: false,
+        return StageResult(record: StagingRecord(type: .bind, source: "host path \(spec.path)"), created: false,
                            expected: ExpectedMount(fsTypes: nil, wholeFileSystem: false))
     }
 

@@ -17,7 +17,7 @@ public struct DiskBackend: Backend {
     public var ownsFileSystem: Bool { true }
 
     private func disk(_ definition: VolumeDefinition) -> DiskSpec {
-        guard case .disk(let spec) = definition.spec else { preconditionFailure("DiskBackend given a \(definition.spec.typeName) volume") }
+        guard case .disk(let spec) = definition.spec else { preconditionFailure("DiskBackend given a \(definition.spec.type) volume") }
         return spec
     }
 
@@ -67,10 +67,10 @@ public struct DiskBackend: Backend {
             try checkOwner(spec.name!, definition.owner, claim: true)
             device = try loops.attach(image, mountTable: mounter.mountTable, deadline: deadline)
             try FailPoint.hit("loop.attached")
-            record = StagingRecord(type: "disk", source: "sparse file \(image)", device: device, loopBackingFile: image)
+            record = StagingRecord(type: .disk, source: "sparse file \(image)", device: device, loopBackingFile: image)
         case .device(let path):
             device = try checkedDevice(path)
-            record = StagingRecord(type: "disk", source: "device \(path)", device: device)
+            record = StagingRecord(type: .disk, source: "device \(path)", device: device)
         }
         let table = try mounter.mountTable()
         let inUse = (try? Sys.stat(device)).map { !table.mounts(of: Sys.deviceNumber($0)).isEmpty } ?? false

@@ -20,7 +20,7 @@ public struct FUSEBackend: Backend {
     public init(node: NodeContext) { self.node = node }
 
     private func fuse(_ definition: VolumeDefinition) -> FUSESpec {
-        guard case .fuse(let spec) = definition.spec else { preconditionFailure("FUSEBackend given a \(definition.spec.typeName) volume") }
+        guard case .fuse(let spec) = definition.spec else { preconditionFailure("FUSEBackend given a \(definition.spec.type) volume") }
         return spec
     }
 
@@ -72,7 +72,7 @@ public struct FUSEBackend: Backend {
         }
         // mount.fuse names the type after the helper; glusterfs is `fuse.glusterfs` too.
         let types: Set<String> = spec.helper == "sshfs" ? ["fuse.sshfs"] : ["fuse." + spec.helper, "fuse", "fuseblk"]
-        return StageResult(record: StagingRecord(type: "fuse", source: "\(spec.helper) \(spec.source)", credentialFiles: credentials),
+        return StageResult(record: StagingRecord(type: .fuse, source: "\(spec.helper) \(spec.source)", credentialFiles: credentials),
                            created: false, expected: ExpectedMount(fsTypes: types))
     }
 

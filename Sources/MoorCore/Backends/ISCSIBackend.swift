@@ -23,7 +23,7 @@ public struct ISCSIBackend: Backend {
     public var ownsFileSystem: Bool { true }
 
     private func iscsi(_ definition: VolumeDefinition) -> ISCSISpec {
-        guard case .iscsi(let spec) = definition.spec else { preconditionFailure("ISCSIBackend given a \(definition.spec.typeName) volume") }
+        guard case .iscsi(let spec) = definition.spec else { preconditionFailure("ISCSIBackend given a \(definition.spec.type) volume") }
         return spec
     }
 
@@ -56,7 +56,7 @@ public struct ISCSIBackend: Backend {
             guard !hosts.isEmpty else { throw MoorError(.backendUnavailable, failures.joined(separator: "; ")) }
             return hosts
         }
-        var record = StagingRecord(type: "iscsi", source: "iscsi \(spec.iqn) lun \(spec.lun)")
+        var record = StagingRecord(type: .iscsi, source: "iscsi \(spec.iqn) lun \(spec.lun)")
         record.iscsiTarget = spec.iqn
         record.iscsiPortals = spec.portals
         record.iscsiLUN = spec.lun

@@ -17,7 +17,7 @@ public struct NFSBackend: Backend {
     public init(node: NodeContext) { self.node = node }
 
     private func nfs(_ definition: VolumeDefinition) -> NFSSpec {
-        guard case .nfs(let spec) = definition.spec else { preconditionFailure("NFSBackend given a \(definition.spec.typeName) volume") }
+        guard case .nfs(let spec) = definition.spec else { preconditionFailure("NFSBackend given a \(definition.spec.type) volume") }
         return spec
     }
 
@@ -51,7 +51,7 @@ public struct NFSBackend: Backend {
         }
         // The subdir itself is opened (without following symlinks) when a
         // consumer binds it, which names what is missing or not allowed.
-        return StageResult(record: StagingRecord(type: "nfs", source: source), created: false,
+        return StageResult(record: StagingRecord(type: .nfs, source: source), created: false,
                            expected: ExpectedMount(fsTypes: ["nfs", "nfs4"]))
     }
 

@@ -33,9 +33,6 @@ public struct Core: Sendable {
         self.init(state: state, policySource: { policy }, mounter: mounter, runner: runner, logger: logger)
     }
 
-    /// Whether this build can stage volumes of `type`.
-    public func supports(_ type: String) -> Bool { (try? backend(for: type)) != nil }
-
     /// Deletes what the named volume `name` owns: a sparse disk's image, an
     /// NFS volume's subdirectory if it asked for `onRemove=archive|delete`.
     /// Refused while any consumer on this node stages the same source. A
@@ -43,7 +40,7 @@ public struct Core: Sendable {
     /// stage and bind: under the key's lock no publish is half-way) and is
     /// released first.
     public func destroy(_ definition: VolumeDefinition, volumeName name: VolumeName) throws {
-        let backend = try backend(for: definition.spec.typeName)
+        let backend = backend(for: definition.spec.type)
         let key = try backend.stagingKey(for: definition)
         try state.withLock(key.rawValue) {
             try releaseIfUnused(key, backend: backend, deadline: Deadline(.seconds(60)))
@@ -56,17 +53,7 @@ public struct Core: Sendable {
 
     var node: NodeContext { NodeContext(state: state, policy: policy, runner: runner, mounter: mounter, logger: logger) }
 
-    func backend(for type: String) throws -> any Backend {
-        switch type {
-        case "disk": return DiskBackend(node: node)
-        case "fuse": return FUSEBackend(node: node)
-        case "nfs": return NFSBackend(node: node)
-        case "iscsi": return ISCSIBackend(node: node)
-        case "bind": return BindBackend(node: node)
-        default:
-            throw MoorError(.backendUnavailable, "\(type): backend not available yet in this version of moor")
-        }
-    }
+    func backend(for type: VolumeType) -> any Backend { type.backend(node) }
 
     /// One consumer's view of a volume.
     public struct Consumer: Sendable {
@@ -92,7 +79,7 @@ public struct Core: Sendable {
         // Whoever writes the volume sets `timeout`; the node caps it (maxTimeout).
         var definition = definition
         definition.common.timeout = try policy().cappedTimeout(definition.common.timeout)
-        let backend = try backend(for: definition.spec.typeName)
+        let backend = backend(for: definition.spec.type)
         let key = try backend.stagingKey(for: definition)
         let staging = state.stagingPath(key)
         let deadline = Deadline(definition.common.timeout)
@@ -158,12 +145,12 @@ public struct Core: Sendable {
             try FailPoint.hit("stage.mounted")
             let table = try mounter.mountTable()
             if let problem = result.expected.mismatch(table.mount(at: staging)) {
-                throw MoorError(.system, "\(definition.spec.typeName): after staging, \(problem) (the staging path of \(key)); nothing was bound")
+                throw MoorError(.system, "\(definition.spec.type): after staging, \(problem) (the staging path of \(key)); nothing was bound")
             }
             try state.writeAtomically(state.recordPath(key), try result.record.encoded())
             try FailPoint.hit("stage.recorded")
             if result.created && !definition.common.readOnly { try applyOwnership(definition.common, root: staging) }
-            logger.info("staged", metadata: ["staging": "\(key)", "backend.type": "\(definition.spec.typeName)"])
+            logger.info("staged", metadata: ["staging": "\(key)", "backend.type": "\(definition.spec.type)"])
             return table
         } catch {
             try? backend.release(at: staging, record: result.record, deadline: Deadline(.seconds(30)))
@@ -190,7 +177,7 @@ public struct Core: Sendable {
         do {
             directory = try HostDirectory.open(subdirectory, beneath: staging)
         } catch {
-            throw Self.explain(error, subdirectory: subdirectory, type: definition.spec.typeName)
+            throw Self.explain(error, subdirectory: subdirectory, type: definition.spec.type.rawValue)
         }
         defer { directory.close() }
         try mounter.mount(.bind(directory.mountSource, to: consumer.target, readOnly: readOnly))
@@ -297,7 +284,7 @@ public struct Core: Sendable {
     /// which keeps the staging mount rather than releasing it early).
     func consumersArePeers(_ key: StagingKey) -> Bool {
         guard let type = StagingRecord.load(state.recordPath(key))?.type else { return false }
-        return (try? backend(for: type))?.consumersArePeers ?? false
+        return backend(for: type).consumersArePeers
     }
 
     /// Releases the staging mount of `key` if nothing consumes it. Holding the key's lock.
@@ -311,7 +298,7 @@ public struct Core: Sendable {
             return
         }
         let record = StagingRecord.load(state.recordPath(key))
-        let backend = try known ?? backend(for: record?.type ?? "disk")
+        let backend = known ?? backend(for: record?.type ?? .default)
         try backend.release(at: path, record: record, deadline: deadline)
         try? Sys.unlink(state.recordPath(key))
         try? Sys.rmdir(path)

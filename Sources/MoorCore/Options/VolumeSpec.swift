@@ -7,15 +7,13 @@ public enum VolumeSpec: Hashable, Sendable {
     case fuse(FUSESpec)
     case bind(BindSpec)
 
-    public static let types = ["disk", "nfs", "iscsi", "fuse", "bind"]
-
-    public var typeName: String {
+    public var type: VolumeType {
         switch self {
-        case .disk: "disk"
-        case .nfs: "nfs"
-        case .iscsi: "iscsi"
-        case .fuse: "fuse"
-        case .bind: "bind"
+        case .disk: .disk
+        case .nfs: .nfs
+        case .iscsi: .iscsi
+        case .fuse: .fuse
+        case .bind: .bind
         }
     }
 }
@@ -40,28 +38,20 @@ public struct VolumeDefinition: Hashable, Sendable {
     /// options carry none (the Docker volume or Kubernetes PV name).
     public static func parse(_ options: [String: String], secrets: [String: Secret] = [:],
                              name: String? = nil) throws(OptionError) -> VolumeDefinition {
-        let type = options["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "disk"
-        let keys: [String]
-        switch type {
-        case "disk": keys = DiskSpec.keys
-        case "nfs": keys = NFSSpec.keys
-        case "iscsi": keys = ISCSISpec.keys
-        case "fuse": keys = FUSESpec.keys
-        case "bind": keys = BindSpec.keys
-        default:
-            throw OptionError(scope: "volume", key: "type", problem: .malformed(expected: "one of \(VolumeSpec.types.joined(separator: ", "))"))
+        guard let type = VolumeType(options: options) else {
+            throw OptionError(scope: "volume", key: "type", problem: .malformed(expected: "one of \(VolumeType.allNames)"))
         }
-        var reader = OptionReader(scope: type, allowed: keys, values: options, secrets: secrets)
+        var reader = OptionReader(scope: type.rawValue, allowed: type.keys, values: options, secrets: secrets)
         _ = reader.string("type")
         let spec: VolumeSpec
         switch type {
-        case "nfs": spec = .nfs(try NFSSpec(&reader))
-        case "iscsi": spec = .iscsi(try ISCSISpec(&reader))
-        case "fuse": spec = .fuse(try FUSESpec(&reader))
-        case "bind": spec = .bind(try BindSpec(&reader))
-        default: spec = .disk(try DiskSpec(&reader, name: name))
+        case .disk: spec = .disk(try DiskSpec(&reader, name: name))
+        case .nfs: spec = .nfs(try NFSSpec(&reader))
+        case .iscsi: spec = .iscsi(try ISCSISpec(&reader))
+        case .fuse: spec = .fuse(try FUSESpec(&reader))
+        case .bind: spec = .bind(try BindSpec(&reader))
         }
-        var common = try CommonOptions(&reader, defaultTimeout: .seconds(type == "disk" || type == "iscsi" ? 120 : 60))
+        var common = try CommonOptions(&reader, defaultTimeout: type.defaultTimeout)
         // Which mount options are safe depends on the type (and helper):
         // checked here, where both are known.
         if let (what, tables) = OptionAllowList.tables(for: spec) {

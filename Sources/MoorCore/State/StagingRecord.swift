@@ -5,7 +5,7 @@ import FoundationEssentials
 /// release must undo (a loop device to detach). Versioned for upgrades.
 public struct StagingRecord: Codable, Equatable, Sendable {
     public var version = 1
-    public var type: String
+    public var type: VolumeType
     /// A human-readable source, never a secret (`disk file data.img`, `device /dev/sdb`).
     public var source: String
     /// The block device mounted at the staging path, if any.
@@ -21,7 +21,7 @@ public struct StagingRecord: Codable, Equatable, Sendable {
     /// The dm-multipath map mounted instead of one path, flushed on release.
     public var multipathMap: String?
 
-    public init(type: String, source: String, device: String? = nil, loopBackingFile: String? = nil, credentialFiles: [String]? = nil) {
+    public init(type: VolumeType, source: String, device: String? = nil, loopBackingFile: String? = nil, credentialFiles: [String]? = nil) {
         self.type = type
         self.source = source
         self.device = device

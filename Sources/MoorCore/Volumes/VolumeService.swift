@@ -39,7 +39,7 @@ public final class VolumeService: Sendable {
         public var record: VolumeRecord
         public var mountpoint: String
         public var isMounted: Bool
-        public var type: String
+        public var type: VolumeType
     }
 
     // MARK: start-up
@@ -101,7 +101,7 @@ public final class VolumeService: Sendable {
     func snapshot(_ record: VolumeRecord) -> Snapshot {
         let name = VolumeName(record.name)!
         return Snapshot(record: record, mountpoint: mountpoint(name), isMounted: record.references > 0,
-                        type: record.options["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "disk")
+                        type: VolumeType(options: record.options) ?? .default)
     }
 
     // MARK: mutations
@@ -121,9 +121,6 @@ public final class VolumeService: Sendable {
             options["createSubdir"] = "true"
         }
         let definition = try definition(options, name)
-        guard core.supports(definition.spec.typeName) else {
-            throw MoorError(.backendUnavailable, "\(definition.spec.typeName): backend not available yet in this version of moor")
-        }
         try withVolumeLock(name) {
             if let existing = records.withLock({ $0[name.rawValue] }) {
                 let existingDefinition = try? self.definition(of: existing)
@@ -142,7 +139,7 @@ public final class VolumeService: Sendable {
                 try? Sys.unlink(credentialsPath(name))
                 throw error
             }
-            logger.info("volume created", metadata: ["volume.name": "\(name)", "backend.type": "\(definition.spec.typeName)"])
+            logger.info("volume created", metadata: ["volume.name": "\(name)", "backend.type": "\(definition.spec.type)"])
         }
     }
 
@@ -178,8 +175,7 @@ public final class VolumeService: Sendable {
     /// the server. Local disks and host directories never wait on one.
     public func removeMayWaitOnServer(_ nameText: String) -> Bool {
         guard let name = VolumeName(nameText), let record = records.withLock({ $0[name.rawValue] }) else { return false }
-        let type = record.options["type"] ?? ""
-        return !(type.isEmpty || type == "disk" || type == "bind")
+        return !(VolumeType(options: record.options) ?? .default).isLocal
     }
 
     /// Adds a reference for `id` and returns the mountpoint. The volume is
