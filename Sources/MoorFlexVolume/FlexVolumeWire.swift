@@ -52,5 +52,4 @@ public enum KubeletKey {
     public static let podName = "kubernetes.io/pod.name"
     public static let podNamespace = "kubernetes.io/pod.namespace"
     public static let secretPrefix = "kubernetes.io/secret/"
-    public static let reservedSuffixes = ["kubernetes.io/", "k8s.io/"]
 }

@@ -91,12 +91,6 @@ public struct DiskBackend: Backend {
             }
             throw error
         }
-        if created {
-            // A fresh ext4 root holds lost+found, which makes databases such
-            // as PostgreSQL and MySQL refuse the directory as "not empty".
-            // fsck recreates it when it needs it.
-            try? Sys.rmdir(path + "/lost+found")
-        }
         return StageResult(record: record, created: created, expected: Self.expected(device, fsType: spec.fsType))
     }
 

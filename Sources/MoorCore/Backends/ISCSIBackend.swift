@@ -68,7 +68,6 @@ public struct ISCSIBackend: Backend {
                 .init(device: device, target: path, fsType: spec.fsType, mkfsOptions: spec.mkfsOptions,
                       mountOptions: definition.common.mountOptions, readOnly: definition.common.readOnly),
                 deadline: deadline)
-            if created { try? Sys.rmdir(path + "/lost+found") }
             return StageResult(record: record, created: created, expected: DiskBackend.expected(device, fsType: spec.fsType))
         } catch {
             try? detach(record, except: path, deadline: Deadline(.seconds(30)))

@@ -137,6 +137,12 @@ public struct SafeFormat: Sendable {
                                  timeout: try deadline.remaining(for: "mount"))
         mount.localDevice = request.isMoorImage
         try mounter.mount(mount)
+        if formatted {
+            // A fresh ext4 root holds lost+found, which makes databases such
+            // as PostgreSQL and MySQL refuse the directory as "not empty".
+            // fsck recreates it when it needs it.
+            try? Sys.rmdir(request.target + "/lost+found")
+        }
         return formatted
     }
 

@@ -132,16 +132,6 @@ public struct NFSClient: Sendable {
         }
     }
 
-    /// Total and available bytes of the export.
-    public func capacity() throws -> (total: UInt64, available: UInt64) {
-        let session = try connect()
-        var info = nfs_statvfs_64()
-        guard nfs_statvfs64(session.context, "/", &info) == 0 else {
-            throw MoorError(.system, "nfs: statvfs failed: \(Self.clean(session.lastError))")
-        }
-        return (info.f_blocks * info.f_frsize, info.f_bavail * info.f_frsize)
-    }
-
     /// libnfs messages repeat the call chain; keep the informative tail.
     static func clean(_ text: String) -> String {
         let parts = text.split(separator: ":").map { String($0).trimmed(" ") }
