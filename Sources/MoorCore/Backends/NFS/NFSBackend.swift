@@ -44,10 +44,13 @@ public struct NFSBackend: Backend {
         if definition.common.readOnly { options.append("ro") }
         for option in definition.common.mountOptions.options { options.append(option) }
         let source = (spec.server.contains(":") && !spec.server.hasPrefix("[") ? "[\(spec.server)]" : spec.server) + ":" + spec.share
-        let result = try runner.run(Command("mount", ["-t", "nfs", "-o", options.isEmpty ? "defaults" : options.joined, "--", source, path],
-                                            timeout: deadline.remaining(for: "mount.nfs")))
-        guard result.succeeded else {
-            throw MoorError(.system, "mount.nfs \(source) failed: \(CommandResult.tail(result.stderr.isEmpty ? result.stdout : result.stderr))")
+        // mount(8) runs mount.nfs, under the deadline, its group killed on timeout.
+        let request = MountRequest(source: source, target: path, kind: .fileSystem(type: "nfs", options: options),
+                                   timeout: try deadline.remaining(for: "mount.nfs"))
+        do {
+            try mounter.mount(request)
+        } catch let error as HelperError {
+            throw MoorError(error.timedOut ? .timedOut : .system, "mount.nfs \(source) failed: \(error.stderrTail)")
         }
         // The subdir itself is opened (without following symlinks) when a
         // consumer binds it, which names what is missing or not allowed.
@@ -81,27 +84,6 @@ public struct NFSBackend: Backend {
         case .delete:
             try client.removeTree(subdir)
             logger.info("nfs subdirectory deleted", metadata: ["subdir": "\(subdir)"])
-        }
-    }
-}
-
-/// Unmounts a network file system with escalation, every step a helper
-/// under a deadline so a dead server cannot hang the caller.
-struct NetworkUnmount {
-    let runner: any CommandRunning
-    let mounter: any Mounter
-    var logger: Logger? = nil
-
-    func unmount(_ path: String, deadline: Deadline) throws {
-        // A live server answers a plain umount at once; a dead one is given 5 s.
-        for (flags, limit) in [([], 5), (["-f"], 15), (["-l"], 15)] as [([String], Int64)] {
-            guard try mounter.mountTable().isMountPoint(path) else { return }
-            let step = min((try? deadline.remaining(for: "umount")) ?? .seconds(5), .seconds(limit))
-            let result = try? runner.run(Command("umount", flags + [path], timeout: max(step, .seconds(2))))
-            logger?.debug("umount", metadata: ["flags": "\(flags)", "status": "\(result.map { String($0.status) } ?? "killed")"])
-        }
-        if try mounter.mountTable().isMountPoint(path) {
-            throw MoorError(.busy, "\(path) is still mounted after umount, umount -f and umount -l")
         }
     }
 }
