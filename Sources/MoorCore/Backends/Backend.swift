@@ -69,6 +69,12 @@ public struct ExpectedMount: Sendable, Equatable {
 /// One kind of storage. A backend mounts a source once at a staging path
 /// and undoes that on release; binding into consumers is the core's job.
 public protocol Backend: Sendable {
+    /// The backend's own part of a volume definition.
+    associatedtype Spec
+
+    /// `definition`'s spec if it is a volume of this backend's type.
+    static func spec(of definition: VolumeDefinition) -> Spec?
+
     /// The staging mount this definition shares with every other consumer
     /// of the same source.
     func stagingKey(for definition: VolumeDefinition) throws -> StagingKey
@@ -107,6 +113,13 @@ public protocol Backend: Sendable {
 }
 
 extension Backend {
+    /// `definition`'s spec. The core gives a backend only volumes of its
+    /// own type (`VolumeType.backend`), so anything else is a bug.
+    func spec(_ definition: VolumeDefinition) -> Spec {
+        guard let spec = Self.spec(of: definition) else { preconditionFailure("\(Self.self) given a \(definition.spec.type) volume") }
+        return spec
+    }
+
     public func consumerSubdirectory(for definition: VolumeDefinition) -> String? { nil }
     public var ownsFileSystem: Bool { false }
     public var consumersArePeers: Bool { false }

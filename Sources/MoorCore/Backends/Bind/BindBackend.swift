@@ -30,13 +30,12 @@ public struct BindBackend: Backend {
 
     public var consumersArePeers: Bool { true }
 
-    private func bind(_ definition: VolumeDefinition) -> BindSpec {
-        guard case .bind(let spec) = definition.spec else { preconditionFailure("BindBackend given a \(definition.spec.type) volume") }
-        return spec
+    public static func spec(of definition: VolumeDefinition) -> BindSpec? {
+        if case .bind(let spec) = definition.spec { spec } else { nil }
     }
 
     public func stagingKey(for definition: VolumeDefinition) throws -> StagingKey {
-        let spec = bind(definition)
+        let spec = spec(definition)
         // Other per-mount flags make another staging mount, as NFS options do.
         let flags = BindSpec.flags(definition.common.mountOptions).rawValue
         let source = [spec.path, definition.common.readOnly ? "ro" : "rw", String(flags)].joined(separator: "\u{0}")
@@ -44,7 +43,7 @@ public struct BindBackend: Backend {
     }
 
     public func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult {
-        let spec = bind(definition)
+        let spec = spec(definition)
         let policy = try node.policy()
         try checkAllowed(spec.path, policy: policy)
         var creation: HostDirectory.Creation?
@@ -80,7 +79,7 @@ public struct BindBackend: Backend {
 
     /// The policy check again, for a consumer of a directory already staged.
     public func admit(_ definition: VolumeDefinition, staged: MountEntry) throws {
-        try checkAllowed(bind(definition).path, policy: node.policy())
+        try checkAllowed(spec(definition).path, policy: node.policy())
     }
 
     /// Unmounts the staging bind; the host directory is left as it is.

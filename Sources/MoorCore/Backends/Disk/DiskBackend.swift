@@ -16,13 +16,12 @@ public struct DiskBackend: Backend {
 
     public var ownsFileSystem: Bool { true }
 
-    private func disk(_ definition: VolumeDefinition) -> DiskSpec {
-        guard case .disk(let spec) = definition.spec else { preconditionFailure("DiskBackend given a \(definition.spec.type) volume") }
-        return spec
+    public static func spec(of definition: VolumeDefinition) -> DiskSpec? {
+        if case .disk(let spec) = definition.spec { spec } else { nil }
     }
 
     public func stagingKey(for definition: VolumeDefinition) throws -> StagingKey {
-        let spec = disk(definition)
+        let spec = spec(definition)
         switch spec.backing {
         case .sparseFile:
             return try stagingKey(forImageOf: spec.name!)
@@ -56,7 +55,7 @@ public struct DiskBackend: Backend {
     }
 
     public func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult {
-        let spec = disk(definition)
+        let spec = spec(definition)
         let loops = LoopDevices(runner: runner)
         var record: StagingRecord
         let device: String
@@ -98,7 +97,7 @@ public struct DiskBackend: Backend {
     /// got: the same owner check, and the same refusal of another size or
     /// file system, whether or not the disk is staged now.
     public func admit(_ definition: VolumeDefinition, staged: MountEntry) throws {
-        let spec = disk(definition)
+        let spec = spec(definition)
         if case .sparseFile(let bytes) = spec.backing {
             try checkOwner(spec.name!, definition.owner, claim: false)
             if let bytes, let info = try? Sys.stat(state.diskImagePath(spec.name!)), UInt64(info.st_size) != bytes {
@@ -177,7 +176,7 @@ public struct DiskBackend: Backend {
     /// owner holds, shared or not: forgetting a definition never deletes
     /// another namespace's data.
     public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {
-        let spec = disk(definition)
+        let spec = spec(definition)
         guard case .sparseFile = spec.backing, spec.name == volumeName else { return }
         if let recorded = try recordedOwner(volumeName), recorded != (definition.owner ?? "") {
             logger.info("disk image kept: it belongs to another owner", metadata: ["volume.name": "\(volumeName)"])

@@ -19,13 +19,12 @@ public struct FUSEBackend: Backend {
 
     public init(node: NodeContext) { self.node = node }
 
-    private func fuse(_ definition: VolumeDefinition) -> FUSESpec {
-        guard case .fuse(let spec) = definition.spec else { preconditionFailure("FUSEBackend given a \(definition.spec.type) volume") }
-        return spec
+    public static func spec(of definition: VolumeDefinition) -> FUSESpec? {
+        if case .fuse(let spec) = definition.spec { spec } else { nil }
     }
 
     public func stagingKey(for definition: VolumeDefinition) throws -> StagingKey {
-        let spec = fuse(definition)
+        let spec = spec(definition)
         // Options such as port=2222 pick a different server: part of the
         // source. So are the credentials: a consumer that presents other
         // ones (or none) gets a staging mount of its own, made with its own
@@ -39,7 +38,7 @@ public struct FUSEBackend: Backend {
     var logsRoot: String { state.root + "/logs" }
 
     public func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult {
-        let spec = fuse(definition)
+        let spec = spec(definition)
         let policy = try node.policy()
         guard policy.allowedFuseHelpers.contains(spec.helper) else {
             throw MoorError(.forbidden, "FUSE helper '\(spec.helper)' is not allowed by the node's policy (allowedFuseHelpers)")

@@ -22,13 +22,12 @@ public struct ISCSIBackend: Backend {
 
     public var ownsFileSystem: Bool { true }
 
-    private func iscsi(_ definition: VolumeDefinition) -> ISCSISpec {
-        guard case .iscsi(let spec) = definition.spec else { preconditionFailure("ISCSIBackend given a \(definition.spec.type) volume") }
-        return spec
+    public static func spec(of definition: VolumeDefinition) -> ISCSISpec? {
+        if case .iscsi(let spec) = definition.spec { spec } else { nil }
     }
 
     public func stagingKey(for definition: VolumeDefinition) throws -> StagingKey {
-        let spec = iscsi(definition)
+        let spec = spec(definition)
         let leaf = spec.iqn.split(separator: ":").last.map(String.init) ?? "target"
         return try node.stagingKey(prefix: "iscsi-\(leaf)-lun\(spec.lun)",
                                    source: ([spec.iqn, String(spec.lun)] + spec.portals.sorted() + [credentialIdentity(spec)]).joined(separator: "\u{0}"))
@@ -44,7 +43,7 @@ public struct ISCSIBackend: Backend {
     func targetLock(_ iqn: String) -> String { StagingKey.stableName(prefix: "iscsi-target", source: iqn) }
 
     public func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult {
-        let spec = iscsi(definition)
+        let spec = spec(definition)
         let hosts: [Int] = try node.state.withLock(targetLock(spec.iqn)) {
             var hosts: [Int] = []
             var failures: [String] = []

@@ -16,13 +16,12 @@ public struct NFSBackend: Backend {
 
     public init(node: NodeContext) { self.node = node }
 
-    private func nfs(_ definition: VolumeDefinition) -> NFSSpec {
-        guard case .nfs(let spec) = definition.spec else { preconditionFailure("NFSBackend given a \(definition.spec.type) volume") }
-        return spec
+    public static func spec(of definition: VolumeDefinition) -> NFSSpec? {
+        if case .nfs(let spec) = definition.spec { spec } else { nil }
     }
 
     public func stagingKey(for definition: VolumeDefinition) throws -> StagingKey {
-        let spec = nfs(definition)
+        let spec = spec(definition)
         // The same export with other options (version, ro, ...) is another mount.
         let options = [spec.version ?? "", definition.common.readOnly ? "ro" : "rw", definition.common.mountOptions.joined]
         return try node.stagingKey(prefix: "nfs-" + spec.server, source: ([spec.server, spec.share] + options).joined(separator: "\u{0}"))
@@ -33,7 +32,7 @@ public struct NFSBackend: Backend {
     }
 
     public func stage(_ definition: VolumeDefinition, at path: String, deadline: Deadline) throws -> StageResult {
-        let spec = nfs(definition)
+        let spec = spec(definition)
         let client = try client(spec, deadline, step: "nfs check")
         try client.check()
         if let subdir = spec.subdir, spec.createSubdir {
@@ -58,7 +57,7 @@ public struct NFSBackend: Backend {
                            expected: ExpectedMount(fsTypes: ["nfs", "nfs4"]))
     }
 
-    public func consumerSubdirectory(for definition: VolumeDefinition) -> String? { nfs(definition).subdir }
+    public func consumerSubdirectory(for definition: VolumeDefinition) -> String? { spec(definition).subdir }
 
     /// `umount` under a deadline, then `umount -f` (a dead server), then a
     /// lazy unmount, each a killable helper: the kernel can block an unmount
@@ -68,7 +67,7 @@ public struct NFSBackend: Backend {
     }
 
     public func destroy(_ definition: VolumeDefinition, volumeName: VolumeName) throws {
-        let spec = nfs(definition)
+        let spec = spec(definition)
         guard let subdir = spec.subdir, spec.onRemove != .keep else { return }
         let client = try client(spec, Deadline(definition.common.timeout), step: "nfs remove")
         guard try client.exists(subdir) else { return }
