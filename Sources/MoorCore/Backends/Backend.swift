@@ -69,6 +69,9 @@ public struct ExpectedMount: Sendable, Equatable {
 /// One kind of storage. A backend mounts a source once at a staging path
 /// and undoes that on release; binding into consumers is the core's job.
 public protocol Backend: Sendable {
+    /// The node it works on.
+    var node: NodeContext { get }
+
     /// The backend's own part of a volume definition.
     associatedtype Spec
 
@@ -113,6 +116,11 @@ public protocol Backend: Sendable {
 }
 
 extension Backend {
+    var state: StateDirectory { node.state }
+    var runner: any CommandRunning { node.runner }
+    var mounter: any Mounter { node.mounter }
+    var logger: Logger { node.logger }
+
     /// `definition`'s spec. The core gives a backend only volumes of its
     /// own type (`VolumeType.backend`), so anything else is a bug.
     func spec(_ definition: VolumeDefinition) -> Spec {

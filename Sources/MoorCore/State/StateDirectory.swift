@@ -81,11 +81,17 @@ public struct StateDirectory: Sendable {
     /// Writes a file so that a crash leaves either the old or the new
     /// content: temp file, fsync, rename, fsync of the directory.
     public func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(SystemCallError) {
+        try writeAtomically(path) { fd, temporary throws(SystemCallError) in try Sys.writeAll(fd, bytes, temporary) }
+    }
+
+    /// The same, with `fill` writing the content to the temporary file
+    /// (its descriptor and path): a sparse disk image is sized, not written.
+    public func writeAtomically(_ path: String, fill: (Int32, String) throws(SystemCallError) -> Void) throws(SystemCallError) {
         let directory = String(path[..<path.lastIndex(of: "/")!])
         let temporary = path + ".tmp.\(Sys.processID)"
         let fd = try Sys.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
         do {
-            try Sys.writeAll(fd, bytes, temporary)
+            try fill(fd, temporary)
             try Sys.fsync(fd, temporary)
             Sys.close(fd)
         } catch {

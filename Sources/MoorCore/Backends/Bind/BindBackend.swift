@@ -22,9 +22,7 @@ import Logging
 /// and its contents are never changed, and `destroy` (Docker `volume rm`)
 /// deletes nothing.
 public struct BindBackend: Backend {
-    let node: NodeContext
-    var mounter: any Mounter { node.mounter }
-    var logger: Logger { node.logger }
+    public let node: NodeContext
 
     public init(node: NodeContext) { self.node = node }
 

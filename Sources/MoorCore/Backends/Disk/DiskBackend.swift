@@ -6,11 +6,7 @@ import Logging
 /// Local disks: a block device the policy allows, or a sparse file under
 /// the state dir on a loop device. Formatted only when blank.
 public struct DiskBackend: Backend {
-    let node: NodeContext
-    var state: StateDirectory { node.state }
-    var runner: any CommandRunning { node.runner }
-    var mounter: any Mounter { node.mounter }
-    var logger: Logger { node.logger }
+    public let node: NodeContext
 
     public init(node: NodeContext) { self.node = node }
 
@@ -153,19 +149,9 @@ public struct DiskBackend: Backend {
             return
         }
         try state.prepare()
-        let temporary = image + ".new"
-        try? Sys.unlink(temporary)
-        let fd = try Sys.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-        do {
+        try state.writeAtomically(image) { fd, temporary throws(SystemCallError) in
             try Sys.ftruncate(fd, bytes ?? DiskSpec.defaultSize, temporary)
-            try Sys.fsync(fd, temporary)
-            Sys.close(fd)
-        } catch {
-            Sys.close(fd)
-            try? Sys.unlink(temporary)
-            throw error
         }
-        try Sys.rename(temporary, image)
     }
 
     /// A sparse disk named after the volume is its own: its image goes,

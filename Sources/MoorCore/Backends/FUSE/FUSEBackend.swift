@@ -11,11 +11,7 @@ import Logging
 /// Credentials go to root-only files under `<stateDir>/credentials`,
 /// removed on release, and never into argv, logs or errors.
 public struct FUSEBackend: Backend {
-    let node: NodeContext
-    var state: StateDirectory { node.state }
-    var runner: any CommandRunning { node.runner }
-    var mounter: any Mounter { node.mounter }
-    var logger: Logger { node.logger }
+    public let node: NodeContext
 
     public init(node: NodeContext) { self.node = node }
 

@@ -13,10 +13,7 @@ import Logging
 /// and logs out only when no other LUN of the target is staged on the node,
 /// decided under a per-target lock.
 public struct ISCSIBackend: Backend {
-    let node: NodeContext
-    var runner: any CommandRunning { node.runner }
-    var mounter: any Mounter { node.mounter }
-    var logger: Logger { node.logger }
+    public let node: NodeContext
 
     public init(node: NodeContext) { self.node = node }
 

@@ -9,10 +9,7 @@ import Logging
 /// the helper's whole process group killed on timeout. Consumers bind the
 /// share, or a `subdir` of it.
 public struct NFSBackend: Backend {
-    let node: NodeContext
-    var runner: any CommandRunning { node.runner }
-    var mounter: any Mounter { node.mounter }
-    var logger: Logger { node.logger }
+    public let node: NodeContext
 
     public init(node: NodeContext) { self.node = node }
 
