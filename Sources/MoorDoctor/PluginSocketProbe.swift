@@ -24,13 +24,7 @@ struct PluginSocketProbe {
     func probe() -> Outcome {
         guard let info = try? Sys.lstat(path) else { return .noSocket }
         guard (info.st_mode & S_IFMT) == S_IFSOCK else { return .notASocket }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return .refused("socket path too long") }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in bytes.enumerated() { raw[i] = byte }
-        }
+        guard Array(path.utf8).count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else { return .refused("socket path too long") }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .refused(String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -39,10 +33,7 @@ struct PluginSocketProbe {
         var timeout = timeval(tv_sec: Int(deadline.components.seconds), tv_usec: Int(deadline.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
+        guard Sys.connectUnix(fd, Array(path.utf8)) == true else {
             if errno == EAGAIN || errno == EINPROGRESS { return .timedOut }
             return .refused(String(cString: strerror(errno)))
         }

@@ -268,20 +268,26 @@ extension Sys {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { _ = Glibc.close(fd) }
+        return connectUnix(fd, [0] + Array(name.utf8)) == true || Glibc.errno == EAGAIN
+    }
+
+    /// connect(2) of `fd` to the unix socket `path` (a file system path, or
+    /// an abstract name given with its leading NUL). Nil when the name does
+    /// not fit `sun_path`; otherwise whether it connected (errno says why not).
+    public static func connectUnix(_ fd: Int32, _ path: [UInt8]) -> Bool? {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(name.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count + 1 <= capacity else { return false }
+        // A file path needs its terminating NUL inside sun_path; an abstract name does not.
+        let abstract = path.first == 0
+        guard path.count + (abstract ? 0 : 1) <= MemoryLayout.size(ofValue: address.sun_path) else { return nil }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw[0] = 0
-            for (i, byte) in bytes.enumerated() { raw[i + 1] = byte }
+            for (i, byte) in path.enumerated() { raw[i] = byte }
         }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count)
+        let length = abstract ? socklen_t(MemoryLayout<sa_family_t>.size + path.count) : socklen_t(MemoryLayout<sockaddr_un>.size)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
         }
-        return result == 0 || Glibc.errno == EAGAIN
+        return result == 0
     }
 }
 
