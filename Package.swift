@@ -56,7 +56,9 @@ let package = Package(
             ]
         ),
         .target(name: "MoorFlexVolume", dependencies: ["MoorCore"]),
-        .target(name: "MoorMigrate", dependencies: ["MoorCore", .product(name: "Yams", package: "Yams")]),
+        // Docker's volume options in moor's vocabulary: moord and `moor migrate` share it, without NIO.
+        .target(name: "MoorDockerOptions", dependencies: ["MoorCore"]),
+        .target(name: "MoorMigrate", dependencies: ["MoorCore", "MoorDockerOptions", .product(name: "Yams", package: "Yams")]),
         .target(name: "MoorDoctor", dependencies: ["MoorCore", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "moor",
@@ -74,7 +76,7 @@ let package = Package(
         .target(
             name: "MoorDocker",
             dependencies: [
-                "MoorCore",
+                "MoorCore", "MoorDockerOptions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,10 +93,10 @@ let package = Package(
         .target(name: "MoorTestSupport", dependencies: ["MoorCore"], path: "Tests/MoorTestSupport"),
         .testTarget(
             name: "MoorCoreTests",
-            dependencies: ["MoorCore", "MoorTestSupport", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["MoorCore", "MoorDockerOptions", "MoorTestSupport", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .testTarget(name: "MoorFlexVolumeTests", dependencies: ["MoorFlexVolume", "MoorTestSupport"]),
-        .testTarget(name: "MoorMigrateTests", dependencies: ["MoorMigrate", "MoorTestSupport"]),
+        .testTarget(name: "MoorMigrateTests", dependencies: ["MoorMigrate", "MoorDockerOptions", "MoorTestSupport"]),
         .testTarget(name: "MoorDoctorTests", dependencies: ["MoorDoctor", "MoorTestSupport"]),
         .testTarget(
             name: "MoorDockerTests",

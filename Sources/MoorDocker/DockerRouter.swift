@@ -3,6 +3,7 @@ import Glibc
 #endif
 import FoundationEssentials
 import MoorCore
+import MoorDockerOptions
 import NIOConcurrencyHelpers
 
 /// Maps plugin-protocol calls onto the core's `VolumeService`. Reads (Get,
@@ -69,7 +70,9 @@ public struct DockerRouter: Sendable {
         case "/VolumeDriver.Create":
             return decode(DockerWire.Create.self, body) { request in
                 .serialised(name: request.Name, lane: { .metadata }) {
-                    perform { try volumes.create(request.Name, options: request.Opts ?? [:]) }
+                    perform {
+                        try volumes.create(request.Name, options: DockerVolumeOptions.moorOptions(name: request.Name, given: request.Opts ?? [:]))
+                    }
                 }
             }
         case "/VolumeDriver.Remove":

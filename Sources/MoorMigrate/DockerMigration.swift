@@ -1,4 +1,5 @@
 import MoorCore
+import MoorDockerOptions
 
 /// `moor migrate docker`: volumes of Docker's `local` driver and of common
 /// NFS, sshfs and bind plugins, as moor volume definitions.

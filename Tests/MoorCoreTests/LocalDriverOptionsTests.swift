@@ -1,5 +1,6 @@
 import Testing
 @testable import MoorCore
+import MoorDockerOptions
 
 @Suite struct LocalDriverOptionsTests {
     @Test func noneWithBindIsAHostDirectory() throws {
@@ -65,5 +66,26 @@ import Testing
     @Test func moorsOwnBindVocabularyPassesThrough() throws {
         let options = ["type": "bind", "path": "/srv/data", "createPath": "true"]
         #expect(try LocalDriverOptions.translate(options) == options)
+    }
+
+    @Test func localDriverOptionsAreCheckedAfterTranslation() throws {
+        let nfs = try LocalDriverOptions.translate(["type": "nfs", "o": "addr=10.0.0.5,nfsvers=4.1,clientaddr=10.9.9.9", "device": ":/export"])
+        #expect(try #require(parseError(nfs)).userMessage.contains("found 'clientaddr'"))
+        let ext4 = try LocalDriverOptions.translate(["type": "ext4", "o": "noatime,journal_path=/dev/sda", "device": "/dev/sdz9"])
+        #expect(try #require(parseError(ext4)).userMessage.contains("found 'journal_path'"))
+        let good = try LocalDriverOptions.translate(["type": "nfs", "o": "addr=10.0.0.5,nfsvers=4.1,hard,timeo=600", "device": ":/export"])
+        #expect(try VolumeDefinition.parse(good).common.mountOptions.options == ["hard", "timeo=600"])
+    }
+
+    /// Docker's rule, in one place for moord and `moor migrate`: a moor NFS
+    /// volume gets a directory named after it; the local driver's form keeps its export.
+    @Test func aMoorNFSVolumeGetsItsOwnSubdirectoryAndTheLocalFormKeepsItsExport() throws {
+        let native = try DockerVolumeOptions.moorOptions(name: "shop", given: ["type": "nfs", "server": "nas", "share": "/export"])
+        #expect(native["subdir"] == "shop" && native["createSubdir"] == "true")
+        let own = try DockerVolumeOptions.moorOptions(name: "shop", given: ["type": "nfs", "server": "nas", "share": "/export", "subdir": "x"])
+        #expect(own["subdir"] == "x" && own["createSubdir"] == nil)
+        let local = try DockerVolumeOptions.moorOptions(name: "shop", given: ["type": "nfs", "o": "addr=nas", "device": ":/export"])
+        #expect(local["subdir"] == nil && local["share"] == "/export")
+        #expect(try DockerVolumeOptions.moorOptions(name: "d", given: ["size": "1G"]) == ["size": "1G"])
     }
 }

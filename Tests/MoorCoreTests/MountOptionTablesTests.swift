@@ -141,13 +141,4 @@ import Testing
         #expect(badValue.userMessage.contains("found 'sec' with a value that is not allowed"))
         #expect(!badValue.userMessage.contains("hunter2"))
     }
-
-    @Test func localDriverOptionsAreCheckedAfterTranslation() throws {
-        let nfs = try LocalDriverOptions.translate(["type": "nfs", "o": "addr=10.0.0.5,nfsvers=4.1,clientaddr=10.9.9.9", "device": ":/export"])
-        #expect(try #require(parseError(nfs)).userMessage.contains("found 'clientaddr'"))
-        let ext4 = try LocalDriverOptions.translate(["type": "ext4", "o": "noatime,journal_path=/dev/sda", "device": "/dev/sdz9"])
-        #expect(try #require(parseError(ext4)).userMessage.contains("found 'journal_path'"))
-        let good = try LocalDriverOptions.translate(["type": "nfs", "o": "addr=10.0.0.5,nfsvers=4.1,hard,timeo=600", "device": ":/export"])
-        #expect(try VolumeDefinition.parse(good).common.mountOptions.options == ["hard", "timeo=600"])
-    }
 }

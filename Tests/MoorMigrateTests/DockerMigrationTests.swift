@@ -2,6 +2,7 @@ import Foundation
 import MoorCore
 import Testing
 @testable import MoorMigrate
+import MoorDockerOptions
 
 @Suite struct DockerMigrationTests {
     static func outcomes() throws -> [String: DockerMigration.Outcome] {

@@ -110,16 +110,8 @@ public final class VolumeService: Sendable {
     /// (Compose and Swarm create again on every run); different ones are a conflict.
     /// Credentials go to the volume's own 0600 file, never into its record;
     /// a Create that fails leaves neither.
-    public func create(_ nameText: String, options given: [String: String]) throws {
+    public func create(_ nameText: String, options: [String: String]) throws {
         let name = try validName(nameText)
-        var options = try LocalDriverOptions.translate(given)
-        // A moor NFS volume gets a directory of its own on the share, the way
-        // users of NFS plugins expect; a translated local-driver definition
-        // names its exact export path and keeps it.
-        if options["type"] == "nfs", options["subdir"] == nil, !LocalDriverOptions.isLocalDriverForm(given) {
-            options["subdir"] = name.rawValue
-            options["createSubdir"] = "true"
-        }
         let definition = try definition(options, name)
         try withVolumeLock(name) {
             if let existing = records.withLock({ $0[name.rawValue] }) {

@@ -32,7 +32,7 @@ public struct BindSpec: Hashable, Sendable {
     }
 
     /// An option's name without its value, which may be a secret (`password=`).
-    static func name(of option: String) -> String {
+    public static func name(of option: String) -> String {
         OptionError.printable(option.split(separator: "=", maxSplits: 1).first.map(String.init) ?? option)
     }
 

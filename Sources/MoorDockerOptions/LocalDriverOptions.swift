@@ -1,3 +1,5 @@
+import MoorCore
+
 /// Docker's built-in `local` driver options (`type`, `device`, `o`),
 /// translated into moor's vocabulary, so an existing definition such as
 ///
