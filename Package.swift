@@ -88,7 +88,11 @@ let package = Package(
             ],
             linkerSettings: fullyStatic
         ),
-        .target(name: "MoorTestSupport", dependencies: ["MoorCore"], path: "Tests/MoorTestSupport"),
+        .target(
+            name: "MoorTestSupport",
+            dependencies: ["MoorCore", .product(name: "SystemPackage", package: "swift-system")],
+            path: "Tests/MoorTestSupport"
+        ),
         .testTarget(
             name: "MoorCoreTests",
             dependencies: ["MoorCore", "MoorTestSupport", .product(name: "SystemPackage", package: "swift-system")]

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import MoorTestSupport
 import Glibc
 #endif
 @testable import MoorCore

@@ -1,3 +1,4 @@
+import MoorTestSupport
 import Foundation
 import Testing
 @testable import MoorCore

@@ -1,3 +1,4 @@
+import MoorTestSupport
 import Foundation
 import Logging
 @testable import MoorCore
