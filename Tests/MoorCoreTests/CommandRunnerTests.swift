@@ -1,5 +1,5 @@
-import MoorTestSupport
 import Foundation
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 

@@ -1,6 +1,6 @@
-import MoorTestSupport
 import Foundation
 import Logging
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 

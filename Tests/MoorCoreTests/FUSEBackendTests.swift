@@ -1,5 +1,5 @@
-import MoorTestSupport
 import Logging
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 
