@@ -95,4 +95,21 @@ enum AnyBlockDevice {
         #expect(node.mounter.entries.isEmpty)
         #expect(!node.runner.programs.contains("losetup"), "only loop devices of moor's own images are detached")
     }
+
+    @Test func theCorePublishesADeviceDiskAndReleasesItWithItsLastConsumer() throws {
+        let node = try Node(blkid: (2, "")); defer { node.dir.remove() }
+        var policy = Policy()
+        policy.allowedDevices = [node.device]
+        let core = Core(state: StateDirectory(root: node.dir.path + "/state"), policy: policy, mounter: node.mounter,
+                        runner: node.runner, logger: Logger(label: "test"))
+        let definition = try VolumeDefinition.parse(["type": "disk", "device": node.device])
+        let target = try node.dir.directory("pods/a")
+        try core.publish(definition, to: .init(target: target))
+        let staging = core.state.stagingPath(try core.backend(for: .disk).stagingKey(for: definition))
+        #expect(node.mounter.entries.map(\.mountPoint) == [staging, target])
+        #expect(node.runner.programs == ["blkid", "mkfs.ext4"])
+        try core.unpublish(target)
+        #expect(node.mounter.unmounted == [target, staging])
+        #expect(node.mounter.entries.isEmpty)
+    }
 }

@@ -6,8 +6,9 @@ import SystemPackage
 /// A `Mounter` with a mount table in memory, for unit tests that run
 /// without root. It models what the core reads back, not the kernel:
 /// - `.fileSystem` adds a whole file system (root `/`) with a device number
-///   per source: a stable `259:N` for a source under `/dev`, an anonymous
-///   `0:N` for anything else (a network share, a FUSE source).
+///   per source: for a source under `/dev`, the node's own number if it is
+///   a block device here (what `ExpectedMount` compares), else a stable
+///   `259:N`; an anonymous `0:N` for anything else (a network share, FUSE).
 /// - `.bind` adds a mount of the file system that contains the source, with
 ///   the source's path inside it as root; a `/proc/self/fd/N` source is
 ///   resolved with readlink. A bind joins the source mount's peer group.
@@ -137,6 +138,9 @@ public final class FakeMounter: Mounter {
 
     private static func device(for source: String, in state: inout State) -> DeviceNumber {
         if let known = state.devices[source] { return known }
+        if source.hasPrefix("/dev/"), let info = try? Sys.stat(source), Sys.isBlockDevice(info) {
+            return Sys.deviceNumber(info)
+        }
         let device = DeviceNumber(major: source.hasPrefix("/dev/") ? 259 : 0, minor: state.nextMinor)
         state.nextMinor += 1
         state.devices[source] = device
