@@ -90,7 +90,11 @@ let package = Package(
             ],
             linkerSettings: fullyStatic
         ),
-        .target(name: "MoorTestSupport", dependencies: ["MoorCore"], path: "Tests/MoorTestSupport"),
+        .target(
+            name: "MoorTestSupport",
+            dependencies: ["MoorCore", .product(name: "SystemPackage", package: "swift-system")],
+            path: "Tests/MoorTestSupport"
+        ),
         .testTarget(
             name: "MoorCoreTests",
             dependencies: ["MoorCore", "MoorDockerOptions", "MoorTestSupport", .product(name: "SystemPackage", package: "swift-system")]

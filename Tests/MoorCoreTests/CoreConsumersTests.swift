@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 
@@ -11,7 +12,7 @@ import Testing
     }
 
     func core(_ dir: TempDirectory) -> Core {
-        Core(state: StateDirectory(root: dir.path), policy: Policy(), mounter: RecordingMounter(),
+        Core(state: StateDirectory(root: dir.path), policy: Policy(), mounter: FakeMounter(),
              runner: ScriptedRunner([:]), logger: Logger(label: "test"))
     }
 
@@ -76,7 +77,7 @@ import Testing
 /// Mount dirs are resolved the same way for publish and unpublish.
 @Suite struct CoreMountDirTests {
     func core(_ dir: TempDirectory) -> Core {
-        Core(state: StateDirectory(root: dir.path + "/state"), policy: Policy(), mounter: RecordingMounter(),
+        Core(state: StateDirectory(root: dir.path + "/state"), policy: Policy(), mounter: FakeMounter(),
              runner: ScriptedRunner([:]), logger: Logger(label: "test"))
     }
 

@@ -1,5 +1,5 @@
 import Logging
-import Synchronization
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 
@@ -7,32 +7,15 @@ import Testing
 /// uses is released by the next destroy or sweep instead of making
 /// `Remove` answer "in use" forever.
 @Suite struct CoreLeftoversTests {
-    /// A mount table held in memory: unmount removes the top mount at a path.
-    final class TableMounter: Mounter {
-        private let table: Mutex<[String]>
-        private let log = Mutex<[String]>([])
-        init(_ lines: [String]) { table = Mutex(lines) }
-
-        func mount(_ request: MountRequest) throws {}
-        func unmount(_ target: String, mode: UnmountMode) throws {
-            log.withLock { $0.append(target) }
-            table.withLock { lines in
-                if let last = lines.lastIndex(where: { $0.split(separator: " ")[4] == target }) { lines.remove(at: last) }
-            }
-        }
-        func mountTable() throws -> MountTable { MountTable(parsing: table.withLock { $0.joined(separator: "\n") }) }
-        var unmounted: [String] { log.withLock { $0 } }
-    }
-
     static func line(_ id: Int, _ mountPoint: String, device: String = "7:99") -> String {
         "\(id) 1 \(device) / \(mountPoint) rw,relatime - ext4 /dev/loop-unit rw"
     }
 
-    func setUp(_ dir: TempDirectory, consumers: [String]) throws -> (Core, TableMounter, VolumeDefinition, StagingKey) {
+    func setUp(_ dir: TempDirectory, consumers: [String]) throws -> (Core, FakeMounter, VolumeDefinition, StagingKey) {
         let state = StateDirectory(root: dir.path)
         let definition = try VolumeDefinition.parse(["size": "16M"], name: "v")
         let key = StagingKey(prefix: "disk-v", source: state.diskImagePath(VolumeName("v")!), nodeKey: try NodeKey.load(stateRoot: state.root))
-        let mounter = TableMounter([Self.line(20, "/", device: "254:0"), Self.line(30, state.stagingPath(key))]
+        let mounter = FakeMounter(mountinfo: [Self.line(20, "/", device: "254:0"), Self.line(30, state.stagingPath(key))]
                                    + consumers.enumerated().map { Self.line(31 + $0.offset, $0.element) })
         let core = Core(state: state, policy: Policy(), mounter: mounter, runner: ScriptedRunner([:]), logger: Logger(label: "test"))
         try state.prepare()

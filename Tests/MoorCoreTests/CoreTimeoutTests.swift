@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 
@@ -12,7 +13,7 @@ import Testing
         var policy = Policy()
         policy.maxTimeout = maxTimeout
         let runner = ScriptedRunner([:])
-        let core = Core(state: StateDirectory(root: dir.path + "/state"), policy: policy, mounter: RecordingMounter(),
+        let core = Core(state: StateDirectory(root: dir.path + "/state"), policy: policy, mounter: FakeMounter(),
                         runner: runner, logger: Logger(label: "test"))
         let target = dir.path + "/consumer"
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)

@@ -1,4 +1,5 @@
 import Logging
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 
@@ -12,7 +13,7 @@ import Testing
         init(_ policy: Policy) throws {
             dir = try TempDirectory()
             backend = FUSEBackend(node: NodeContext(state: StateDirectory(root: dir.path), policy: { policy }, runner: runner,
-                                                    mounter: RecordingMounter(), logger: Logger(label: "test")))
+                                                    mounter: FakeMounter(), logger: Logger(label: "test")))
         }
 
         func stage(_ options: [String: String]) throws {

@@ -89,3 +89,34 @@ struct LoopDeviceAttachTests {
         #expect(now.first?.file == Sys.fileID(try Sys.stat(path)))
     }
 }
+
+/// The `losetup` fallback and detach's "already free", with a `ScriptedRunner`.
+@Suite struct LoopDeviceHelperTests {
+    static func attach(_ runner: ScriptedRunner) throws -> String {
+        try LoopDevices(runner: runner).attachWithLosetup("/var/lib/moor/disks/v.img", deadline: Deadline(.seconds(10)))
+    }
+
+    @Test func losetupIsAskedForAFreeDeviceWithoutOverlapScanning() throws {
+        let runner = ScriptedRunner(["losetup": (0, "/dev/loop7\n")])
+        #expect(try Self.attach(runner) == "/dev/loop7")
+        #expect(runner.arguments(of: "losetup") == ["--find", "--show", "--", "/var/lib/moor/disks/v.img"])
+    }
+
+    @Test func losetupOutputThatNamesNoLoopDeviceIsAnError() throws {
+        let runner = ScriptedRunner(["losetup": (0, "something else\n")])
+        let error = #expect(throws: MoorError.self) { _ = try Self.attach(runner) }
+        #expect(error?.message.contains("did not name a loop device") == true)
+    }
+
+    @Test func aFailedLosetupIsAHelperError() throws {
+        let runner = ScriptedRunner(["losetup": (1, "")])
+        let error = #expect(throws: HelperError.self) { _ = try Self.attach(runner) }
+        #expect(error?.status == 1)
+    }
+
+    @Test func detachOfADeviceThatIsNotBoundRunsNothing() throws {
+        let runner = ScriptedRunner()
+        try LoopDevices(runner: runner).detach("/dev/loop-unit-never-bound", deadline: Deadline(.seconds(10)))
+        #expect(runner.commands.isEmpty)
+    }
+}

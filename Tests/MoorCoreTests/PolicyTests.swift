@@ -1,3 +1,4 @@
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 

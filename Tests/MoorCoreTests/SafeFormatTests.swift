@@ -9,7 +9,7 @@ import Testing
 
     struct Run {
         let runner: ScriptedRunner
-        let mounter = RecordingMounter()
+        let mounter = FakeMounter()
         var safeFormat: SafeFormat { SafeFormat(runner: runner, mounter: mounter) }
 
         init(blkid: (Int32, String), fsck: Int32 = 0, mkfs: Int32 = 0) {

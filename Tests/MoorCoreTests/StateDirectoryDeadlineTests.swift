@@ -1,8 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import MoorCore
+import MoorTestSupport
 import Testing
+@testable import MoorCore
 
 /// A lock held by an operation stuck on a dead server is waited for only
 /// until the waiter's own deadline.

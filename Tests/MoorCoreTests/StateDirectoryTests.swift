@@ -1,4 +1,5 @@
 import Foundation
+import MoorTestSupport
 import Testing
 @testable import MoorCore
 

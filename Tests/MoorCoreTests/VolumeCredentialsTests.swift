@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-@testable import MoorCore
+import MoorTestSupport
 import Testing
+@testable import MoorCore
 
 /// Docker volumes' credentials live in a 0600 file of their own, never in
 /// the record that Get, List and the log are built from.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import SystemPackage
 
 /// Stage once, bind many. The core mounts each backend source once per node
 /// at `<stateDir>/staging/<key>` and bind-mounts it into each consumer (a
@@ -18,6 +19,9 @@ public struct Core: Sendable {
     let mounter: any Mounter
     let runner: any CommandRunning
     let logger: Logger
+    /// Asks whether a staging mount answers (`Health.probe`); tests replace
+    /// it to show a dead mount without a dead server.
+    var probe: @Sendable (_ path: String, _ limit: Duration) -> Errno? = { Health.probe($0, within: $1) }
 
     public init(state: StateDirectory, policySource: @escaping @Sendable () throws -> Policy, mounter: any Mounter,
                 runner: any CommandRunning, logger: Logger) {
@@ -125,7 +129,7 @@ public struct Core: Sendable {
     func releaseIfDead(_ key: StagingKey, backend: any Backend, deadline: Deadline) throws -> Bool {
         let staging = state.stagingPath(key)
         guard !backend.ownsFileSystem,
-              let problem = Health.probe(staging, within: .seconds(5)) else { return false }
+              let problem = probe(staging, .seconds(5)) else { return false }
         guard problem.isCorruptedMount else {
             throw MoorError(.timedOut, "the volume's staging mount does not answer (\(problem)); is its server reachable?")
         }

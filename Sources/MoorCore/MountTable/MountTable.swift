@@ -19,6 +19,24 @@ public struct MountEntry: Hashable, Sendable {
     /// renamed under the mount (seen with stale NFS handles).
     public var isDeleted: Bool
 
+    /// An entry as the kernel would list it (tests and fakes build these).
+    public init(id: Int, parentID: Int, major: UInt32, minor: UInt32, root: String, mountPoint: String,
+                options: [String], optionalFields: [String], fsType: String, source: String,
+                superOptions: [String], isDeleted: Bool = false) {
+        self.id = id
+        self.parentID = parentID
+        self.major = major
+        self.minor = minor
+        self.root = root
+        self.mountPoint = mountPoint
+        self.options = options
+        self.optionalFields = optionalFields
+        self.fsType = fsType
+        self.source = source
+        self.superOptions = superOptions
+        self.isDeleted = isDeleted
+    }
+
     public var device: DeviceNumber { DeviceNumber(major: major, minor: minor) }
     public var isReadOnly: Bool { options.contains("ro") }
     public var isShared: Bool { optionalFields.contains { $0.hasPrefix("shared:") } }

@@ -36,6 +36,13 @@ public struct CommandResult: Sendable {
     public var stderr: String
     public var duration: Duration
 
+    public init(status: Int32, stdout: String = "", stderr: String = "", duration: Duration = .zero) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+        self.duration = duration
+    }
+
     public var succeeded: Bool { status == 0 }
 }
 
