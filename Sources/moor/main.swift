@@ -29,7 +29,7 @@ if verb == "migrate" {
     MigrateForwarder.exec(Array(arguments.dropFirst()))
 }
 
-if verb.isEmpty || MoorTool.verbs.contains(verb) {
+if MoorTool.isHumanVerb(verb) {
     MoorTool.main(arguments)
     exit(0)
 }
