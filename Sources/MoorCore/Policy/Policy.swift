@@ -55,16 +55,8 @@ public struct Policy: Sendable, Equatable {
 
     /// Loads `MOOR_POLICY` or the default path.
     public static func load(path: String) throws -> Policy {
-        guard let bytes = try readIfPresent(path) else { return Policy(path: path) }
+        guard let bytes = try Sys.readFileIfPresent(path, limit: 1 << 20) else { return Policy(path: path) }
         return try parse(bytes, path: path)
-    }
-
-    static func readIfPresent(_ path: String) throws -> [UInt8]? {
-        do {
-            return try Sys.readFile(path, limit: 1 << 20)
-        } catch where error.errno == .noSuchFileOrDirectory {
-            return nil
-        }
     }
 
     public static func parse(_ bytes: [UInt8], path: String) throws -> Policy {

@@ -36,14 +36,6 @@ public struct NodeKey: Sendable, Hashable {
         return key
     }
 
-    static func readIfPresent(_ path: String) throws -> [UInt8]? {
-        do {
-            return try Sys.readFile(path, limit: 4096)
-        } catch where error.errno == .noSuchFileOrDirectory {
-            return nil
-        }
-    }
-
     static func write(_ bytes: [UInt8], to path: String) throws {
         let fd = try Sys.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
         defer { Sys.close(fd) }
@@ -62,7 +54,7 @@ public struct NodeKey: Sendable, Hashable {
     }
 
     static func read(_ path: String) throws -> NodeKey? {
-        guard let bytes = try readIfPresent(path) else { return nil }
+        guard let bytes = try Sys.readFileIfPresent(path, limit: 4096) else { return nil }
         guard bytes.count == length else {
             throw MoorError(.system, "the node key \(path) is damaged (\(bytes.count) bytes, not \(length)); remove it and moor makes a new one")
         }

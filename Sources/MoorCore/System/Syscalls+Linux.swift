@@ -153,6 +153,16 @@ public enum Sys {
         try writeAll(fd, Array(text.utf8), path)
     }
 
+    /// `readFile`, or nil when the file does not exist (a policy, a record,
+    /// a key that was never written).
+    public static func readFileIfPresent(_ path: String, limit: Int) throws(SystemCallError) -> [UInt8]? {
+        do {
+            return try readFile(path, limit: limit)
+        } catch where error.errno == .noSuchFileOrDirectory {
+            return nil
+        }
+    }
+
     /// Reads a whole file (mountinfo, sysfs attributes, state records).
     public static func readFile(_ path: String, limit: Int = 16 << 20) throws(SystemCallError) -> [UInt8] {
         let fd = try open(path, O_RDONLY)

@@ -44,14 +44,12 @@ extension VolumeService {
     func definition(of record: VolumeRecord) throws -> VolumeDefinition {
         let name = VolumeName(record.name)!
         let secrets = try readCredentials(name).mapValues(Secret.init)
-        var definition = try VolumeDefinition.parse(record.options, secrets: secrets, name: name.rawValue)
-        definition.owner = owner
-        return definition
+        return try definition(record.options, name, secrets: secrets)
     }
 
     /// The stored credentials; none when the volume has no file.
     func readCredentials(_ name: VolumeName) throws -> [String: String] {
-        guard let bytes = try Self.readIfPresent(credentialsPath(name)) else { return [:] }
+        guard let bytes = try Sys.readFileIfPresent(credentialsPath(name), limit: 1 << 20) else { return [:] }
         do {
             return try JSONDecoder().decode(VolumeCredentials.self, from: Data(bytes)).secrets
         } catch {
@@ -60,9 +58,6 @@ extension VolumeService {
         }
     }
 
-    private static func readIfPresent(_ path: String) throws(SystemCallError) -> [UInt8]? {
-        do { return try Sys.readFile(path, limit: 1 << 20) } catch where error.errno == .noSuchFileOrDirectory { return nil }
-    }
 
     /// Writes (or, for none, deletes) the credentials file: 0600, atomically.
     func writeCredentials(_ name: VolumeName, _ secrets: [String: String]) throws {
@@ -72,8 +67,8 @@ extension VolumeService {
             return
         }
         try Sys.mkdirs(credentialsRoot, mode: 0o700)
+        // writeAtomically creates the file 0600.
         try core.state.writeAtomically(path, VolumeCredentials(secrets: secrets).encoded())
-        try Sys.chmod(path, mode: 0o600)
     }
 
     /// Start-up: moves credentials out of a record written by an older moord

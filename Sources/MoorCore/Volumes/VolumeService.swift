@@ -249,8 +249,8 @@ public final class VolumeService: Sendable {
     // MARK: helpers
 
     /// A stored or given definition, owned by this service's owner.
-    func definition(_ options: [String: String], _ name: VolumeName) throws -> VolumeDefinition {
-        var definition = try VolumeDefinition.parse(options, name: name.rawValue)
+    func definition(_ options: [String: String], _ name: VolumeName, secrets: [String: Secret] = [:]) throws -> VolumeDefinition {
+        var definition = try VolumeDefinition.parse(options, secrets: secrets, name: name.rawValue)
         definition.owner = owner
         return definition
     }

@@ -124,11 +124,7 @@ public struct DiskBackend: Backend {
 
     /// The owner written for a disk, or nil if none is.
     func recordedOwner(_ name: VolumeName) throws -> String? {
-        do {
-            return String(decoding: try Sys.readFile(state.ownerPath(name), limit: 4096), as: UTF8.self)
-        } catch where error.errno == .noSuchFileOrDirectory {
-            return nil
-        }
+        try Sys.readFileIfPresent(state.ownerPath(name), limit: 4096).map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func sizeConflict(_ image: String, has size: UInt64, wanted bytes: UInt64) -> MoorError {

@@ -150,9 +150,8 @@ public struct FUSEBackend: Backend {
         try secret.withValue { value in
             var text = value
             if !text.hasSuffix("\n") { text += "\n" } // ssh rejects a key file without a final newline
-            try state.writeAtomically(path, Array(text.utf8))
+            try state.writeAtomically(path, Array(text.utf8)) // created 0600
         }
-        try Sys.chmod(path, mode: 0o600)
     }
 
     /// A credential file named in options must match the policy's
