@@ -101,9 +101,7 @@ public struct ISCSIBackend: Backend {
                 throw MoorError(.notFound, "iscsi: portal \(portal) does not offer target \(spec.iqn)")
             }
         } catch {
-            if ISCSISessions.all().allSatisfy({ !$0.portals.contains(portal) }) {
-                _ = try? iscsiadm(discovery + ["-o", "delete"], deadline: Deadline(.seconds(10)), allowed: [21])
-            }
+            deleteDiscoveryRecord(discovery, portal: portal)
             throw error
         }
         do {
@@ -125,15 +123,12 @@ public struct ISCSIBackend: Backend {
                 try update(node, "node.session.auth.username", .secret(user), deadline)
                 try update(node, "node.session.auth.password", .secret(secret), deadline)
             }
-            let login = try iscsiadm(node + ["--login"], deadline: deadline, allowed: [15])
-            _ = login
+            try iscsiadm(node + ["--login"], deadline: deadline, allowed: [15])
         } catch {
             // Leave no session and no record holding a CHAP secret behind.
             _ = try? iscsiadm(node + ["--logout"], deadline: Deadline(.seconds(10)), allowed: [2, 21])
             _ = try? iscsiadm(node + ["-o", "delete"], deadline: Deadline(.seconds(10)), allowed: [21])
-            if ISCSISessions.all().allSatisfy({ !$0.portals.contains(portal) }) {
-                _ = try? iscsiadm(discovery + ["-o", "delete"], deadline: Deadline(.seconds(10)), allowed: [21])
-            }
+            deleteDiscoveryRecord(discovery, portal: portal)
             throw error
         }
         try recordSessionCredentials(spec)
@@ -143,6 +138,13 @@ public struct ISCSIBackend: Backend {
             usleep(50_000)
         }
         throw MoorError(.timedOut, "iscsi: logged in to \(spec.iqn) at \(portal), but no session appeared in sysfs")
+    }
+
+    /// Deletes the portal's discovery record after a failure, unless a
+    /// session through that portal (to another target) still relies on it.
+    func deleteDiscoveryRecord(_ discovery: [String], portal: String) {
+        guard ISCSISessions.all().allSatisfy({ !$0.portals.contains(portal) }) else { return }
+        _ = try? iscsiadm(discovery + ["-o", "delete"], deadline: Deadline(.seconds(10)), allowed: [21])
     }
 
     /// Blanks the discovery record's CHAP fields (best effort: the record
